@@ -1,0 +1,74 @@
+"""Settings from environment variables, with defaults for a local run.
+
+Every variable has the prefix ``SATISFACTION_``, for example
+``SATISFACTION_REGISTRY_BACKEND=sagemaker``. ``.env.example`` lists them all.
+Reading settings never touches the network.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistryBackend(StrEnum):
+    LOCAL = "local"
+    SAGEMAKER = "sagemaker"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class Settings(BaseSettings):
+    """Configuration shared by the pipeline steps, the CLI and the API."""
+
+    model_config = SettingsConfigDict(env_prefix="SATISFACTION_", env_file=".env", extra="ignore")
+
+    artifacts_dir: Path = Field(
+        Path("artifacts"), description="Root folder of local outputs: data splits, models, plots."
+    )
+    registry_backend: RegistryBackend = Field(
+        RegistryBackend.LOCAL, description="Where model versions are registered: local or sagemaker."
+    )
+    registry_dir: Path = Field(
+        Path("artifacts/registry"), description="Folder of the local model registry."
+    )
+    model_package_group: str = Field(
+        "airline-passenger-satisfaction", description="Model package group name."
+    )
+    mlflow_tracking_uri: str = Field(
+        "sqlite:///artifacts/mlflow.db",
+        description="MLflow tracking URI: a SQLite file, a server URL or a SageMaker MLflow tracking server ARN.",
+    )
+    mlflow_experiment: str = Field("airline-passenger-satisfaction", description="MLflow experiment name.")
+    min_roc_auc: float = Field(0.99, ge=0, le=1, description="Quality gate: minimum test ROC-AUC.")
+    min_accuracy: float = Field(0.95, ge=0, le=1, description="Quality gate: minimum test accuracy.")
+    max_invalid_share: float = Field(
+        0.05, ge=0, le=1, description="Processing fails when a larger share of rows is invalid."
+    )
+    seed: int = Field(42, description="Seed for splits and training.")
+    model_uri: str | None = Field(
+        None,
+        description="Model the API serves: a local folder or an s3:// URI of model.tar.gz. "
+        "Unset: the latest Approved version in the registry.",
+    )
+    model_version: str | None = Field(
+        None, description="Version label reported by the API when model_uri is set."
+    )
+    log_level: str = Field("INFO", description="Log level of the satisfaction loggers.")
+    log_format: LogFormat | None = Field(
+        None, description="text or json. Unset: json on Lambda, text elsewhere."
+    )
+    aws_region: str | None = Field(None, description="AWS region for the SageMaker registry and S3.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()
