@@ -59,11 +59,15 @@ def sha256_of_file(path: Path) -> str:
 
 def schema_levels() -> dict[str, list[str]]:
     """Return the category levels of the current schema, as stored in metadata."""
-    return {feature.name: list(feature.levels) for feature in FEATURES if feature.levels}
+    return {
+        feature.name: list(feature.levels) for feature in FEATURES if feature.levels
+    }
 
 
-def save_model(booster: xgboost.Booster, metadata: ModelMetadata, directory: Path) -> ModelMetadata:
-    """Write the model and its metadata into ``directory`` and return the final metadata.
+def save_model(
+    booster: xgboost.Booster, metadata: ModelMetadata, directory: Path
+) -> ModelMetadata:
+    """Write the model and its metadata into ``directory`` and return the metadata.
 
     The model's SHA-256 is computed from the written file, so the caller's
     ``model_sha256`` is replaced.
@@ -98,8 +102,10 @@ class LoadedModel:
         return self.booster.inplace_predict(matrix, validate_features=False)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
-        """Return TreeSHAP contributions in log-odds, one column per feature plus the bias."""
-        dmatrix = xgboost.DMatrix(matrix, feature_names=list(FEATURE_NAMES), missing=np.nan)
+        """Return TreeSHAP contributions in log-odds, per feature and then the bias."""
+        dmatrix = xgboost.DMatrix(
+            matrix, feature_names=list(FEATURE_NAMES), missing=np.nan
+        )
         return self.booster.predict(dmatrix, pred_contribs=True)
 
 
@@ -122,15 +128,19 @@ def load_model(directory: Path) -> LoadedModel:
         )
     if metadata.feature_names != list(FEATURE_NAMES):
         raise ArtifactError(
-            f"model features {metadata.feature_names} differ from the schema {list(FEATURE_NAMES)}"
+            f"model features {metadata.feature_names} differ from the schema "
+            f"{list(FEATURE_NAMES)}; retrain the model"
         )
     if metadata.category_levels != schema_levels():
-        raise ArtifactError("model category levels differ from the schema; retrain the model")
+        raise ArtifactError(
+            "model category levels differ from the schema; retrain the model"
+        )
 
     booster = xgboost.Booster()
     try:
         booster.load_model(model_path)
     except xgboost.core.XGBoostError as error:
-        raise ArtifactError(f"model file {model_path} cannot be loaded: {error}") from None
+        raise ArtifactError(
+            f"model file {model_path} cannot be loaded: {error}"
+        ) from None
     return LoadedModel(booster, metadata)
-

@@ -16,7 +16,10 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "process": ("processing.step", "Validate and clean a raw survey CSV and split it."),
     "train": ("training.step", "Train the XGBoost model with MLflow tracking."),
-    "evaluate": ("evaluation.step", "Compute test metrics and plots for a trained model."),
+    "evaluate": (
+        "evaluation.step",
+        "Compute test metrics and plots for a trained model.",
+    ),
     "register": (
         "satisfaction.registry.cli",
         "Apply the quality gate and register the model as a new version.",
@@ -25,7 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "satisfaction.registry.cli",
         "List, approve, reject or roll back model versions.",
     ),
-    "predict": ("scoring.batch", "Score a CSV in either layout with the approved model."),
+    "predict": (
+        "scoring.batch",
+        "Score a CSV in either layout with the approved model.",
+    ),
     "serve": ("lambdas.api.serve", "Run the prediction API under uvicorn."),
 }
 

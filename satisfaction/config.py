@@ -28,13 +28,17 @@ class LogFormat(StrEnum):
 class Settings(BaseSettings):
     """Configuration shared by the pipeline steps, the CLI and the API."""
 
-    model_config = SettingsConfigDict(env_prefix="SATISFACTION_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SATISFACTION_", env_file=".env", extra="ignore"
+    )
 
     artifacts_dir: Path = Field(
-        Path("artifacts"), description="Root folder of local outputs: data splits, models, plots."
+        Path("artifacts"),
+        description="Root folder of local outputs: data splits, models, plots.",
     )
     registry_backend: RegistryBackend = Field(
-        RegistryBackend.LOCAL, description="Where model versions are registered: local or sagemaker."
+        RegistryBackend.LOCAL,
+        description="Where model versions are registered: local or sagemaker.",
     )
     registry_dir: Path = Field(
         Path("artifacts/registry"), description="Folder of the local model registry."
@@ -44,18 +48,28 @@ class Settings(BaseSettings):
     )
     mlflow_tracking_uri: str = Field(
         "sqlite:///artifacts/mlflow.db",
-        description="MLflow tracking URI: a SQLite file, a server URL or a SageMaker MLflow tracking server ARN.",
+        description="MLflow tracking URI: a SQLite file, a server URL or the ARN "
+        "of a SageMaker managed MLflow tracking server.",
     )
-    mlflow_experiment: str = Field("airline-passenger-satisfaction", description="MLflow experiment name.")
-    min_roc_auc: float = Field(0.99, ge=0, le=1, description="Quality gate: minimum test ROC-AUC.")
-    min_accuracy: float = Field(0.95, ge=0, le=1, description="Quality gate: minimum test accuracy.")
+    mlflow_experiment: str = Field(
+        "airline-passenger-satisfaction", description="MLflow experiment name."
+    )
+    min_roc_auc: float = Field(
+        0.99, ge=0, le=1, description="Quality gate: minimum test ROC-AUC."
+    )
+    min_accuracy: float = Field(
+        0.95, ge=0, le=1, description="Quality gate: minimum test accuracy."
+    )
     max_invalid_share: float = Field(
-        0.05, ge=0, le=1, description="Processing fails when a larger share of rows is invalid."
+        0.05,
+        ge=0,
+        le=1,
+        description="Processing fails when a larger share of rows is invalid.",
     )
     seed: int = Field(42, description="Seed for splits and training.")
     model_uri: str | None = Field(
         None,
-        description="Model the API serves: a local folder or an s3:// URI of model.tar.gz. "
+        description="Model to serve: a local folder or an s3:// URI of model.tar.gz. "
         "Unset: the latest Approved version in the registry.",
     )
     model_version: str | None = Field(
@@ -65,7 +79,9 @@ class Settings(BaseSettings):
     log_format: LogFormat | None = Field(
         None, description="text or json. Unset: json on Lambda, text elsewhere."
     )
-    aws_region: str | None = Field(None, description="AWS region for the SageMaker registry and S3.")
+    aws_region: str | None = Field(
+        None, description="AWS region for the SageMaker registry and S3."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -23,12 +23,18 @@ from satisfaction.schema import (
 )
 
 
-def _encode_category(values: Sequence[Any], levels: tuple[str, ...], name: str) -> np.ndarray:
+def _encode_category(
+    values: Sequence[Any], levels: tuple[str, ...], name: str
+) -> np.ndarray:
     codes = {level: float(index) for index, level in enumerate(levels)}
     try:
-        return np.fromiter((codes[value] for value in values), dtype=np.float32, count=len(values))
+        return np.fromiter(
+            (codes[value] for value in values), dtype=np.float32, count=len(values)
+        )
     except KeyError as error:
-        raise ValueError(f"{name}: unknown level {error.args[0]!r}, expected one of {list(levels)}") from None
+        raise ValueError(
+            f"{name}: unknown level {error.args[0]!r}, expected one of {list(levels)}"
+        ) from None
 
 
 def encode_columns(columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
@@ -37,7 +43,9 @@ def encode_columns(columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
     Values must already be validated and canonical (see ``layouts`` and the
     processing step). Raises ValueError on a missing column or an unknown level.
     """
-    lengths = {len(columns[feature.name]) for feature in FEATURES if feature.name in columns}
+    lengths = {
+        len(columns[feature.name]) for feature in FEATURES if feature.name in columns
+    }
     missing = [feature.name for feature in FEATURES if feature.name not in columns]
     if missing:
         raise ValueError(f"missing feature columns: {missing}")
@@ -61,5 +69,8 @@ def encode_columns(columns: Mapping[str, Sequence[Any]]) -> np.ndarray:
 
 def encode_records(records: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Encode canonical records (one mapping per passenger) into the model matrix."""
-    columns = {feature.name: [record[feature.name] for record in records] for feature in FEATURES}
+    columns = {
+        feature.name: [record[feature.name] for record in records]
+        for feature in FEATURES
+    }
     return encode_columns(columns)

@@ -9,12 +9,17 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# Attributes of every LogRecord; anything else was passed with ``extra=`` and is logged as a field.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Attributes of every LogRecord. Any other attribute came from ``extra=`` and is
+# logged as a field of its own.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 class JsonFormatter(logging.Formatter):
-    """Format each record as one JSON object, with ``extra=`` fields at the top level."""
+    """Format each record as one JSON object with the ``extra=`` fields at top level."""
 
     def format(self, record: logging.LogRecord) -> str:
         document: dict[str, Any] = {
@@ -36,7 +41,7 @@ def running_on_lambda() -> bool:
 
 
 def configure_logging(level: str = "INFO", json_format: bool | None = None) -> None:
-    """Send log records to stderr, as JSON lines on Lambda or when ``json_format`` is set.
+    """Send log records to stderr: JSON lines on Lambda or with ``json_format``.
 
     Replaces the root logger's handlers, including the one the Lambda runtime
     installs, so that every record is formatted once.
@@ -47,7 +52,9 @@ def configure_logging(level: str = "INFO", json_format: bool | None = None) -> N
     if json_format:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

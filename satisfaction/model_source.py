@@ -1,4 +1,4 @@
-"""Resolution of the model to use for predictions: a folder, an S3 artifact or the registry.
+"""Resolution of the model that predictions use: a folder, S3 or the registry.
 
 The order is: ``SATISFACTION_MODEL_URI`` if set (a local folder, or an
 ``s3://`` URI of a ``model.tar.gz``), else the latest Approved version in the
@@ -34,13 +34,17 @@ class ServingModel:
     source: str
 
 
-def download_s3_artifact(uri: str, destination: Path, region: str | None = None) -> Path:
+def download_s3_artifact(
+    uri: str, destination: Path, region: str | None = None
+) -> Path:
     """Download and unpack ``s3://bucket/key/model.tar.gz`` into ``destination``."""
     import boto3
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     if not bucket or not key:
-        raise ArtifactError(f"invalid S3 model URI {uri!r}, expected s3://bucket/key/model.tar.gz")
+        raise ArtifactError(
+            f"invalid S3 model URI {uri!r}, expected s3://bucket/key/model.tar.gz"
+        )
     destination.mkdir(parents=True, exist_ok=True)
     archive = destination / "model.tar.gz"
     boto3.client("s3", region_name=region).download_file(bucket, key, str(archive))
@@ -49,17 +53,21 @@ def download_s3_artifact(uri: str, destination: Path, region: str | None = None)
 
 
 def extract_archive(archive: Path, destination: Path) -> None:
-    """Unpack a model archive, rejecting members that would land outside ``destination``."""
+    """Unpack a model archive, rejecting members that resolve outside it."""
     try:
         with tarfile.open(archive) as bundle:
             bundle.extractall(destination, filter="data")
     except (tarfile.TarError, OSError) as error:
-        raise ArtifactError(f"model archive {archive} cannot be unpacked: {error}") from None
+        raise ArtifactError(
+            f"model archive {archive} cannot be unpacked: {error}"
+        ) from None
 
 
 def _artifact_directory(uri: str, region: str | None) -> Path:
     if uri.startswith("s3://"):
-        return download_s3_artifact(uri, Path(tempfile.mkdtemp(prefix="model-")), region)
+        return download_s3_artifact(
+            uri, Path(tempfile.mkdtemp(prefix="model-")), region
+        )
     return Path(uri)
 
 
@@ -84,8 +92,11 @@ def resolve_model(settings: Settings | None = None) -> ServingModel:
     if package is None:
         raise NoApprovedModelError(
             f"no Approved model version in model package group {registry.group!r}; "
-            "run the pipeline and approve a version (satisfaction registry approve VERSION)"
+            "run the pipeline and approve a version with "
+            "'satisfaction registry approve VERSION'"
         )
     model = load_model(_artifact_directory(package.model_uri, settings.aws_region))
     logger.info("loaded model version %s from %s", package.version, package.model_uri)
-    return ServingModel(model, str(package.version), package.approval_status.value, package.model_uri)
+    return ServingModel(
+        model, str(package.version), package.approval_status.value, package.model_uri
+    )

@@ -93,7 +93,13 @@ RATING_FEATURES: tuple[Feature, ...] = tuple(
 )
 
 NUMERIC_FEATURES: tuple[Feature, ...] = (
-    Feature("age", FeatureKind.INTEGER, "Age in years", minimum=AGE_RANGE[0], maximum=AGE_RANGE[1]),
+    Feature(
+        "age",
+        FeatureKind.INTEGER,
+        "Age in years",
+        minimum=AGE_RANGE[0],
+        maximum=AGE_RANGE[1],
+    ),
     Feature(
         "flight_distance",
         FeatureKind.INTEGER,

@@ -90,7 +90,9 @@ _RATING_HEADERS_COMBINED = {
 }
 
 
-def generate_rows(count: int, seed: int = 0, layout: str = "train") -> list[dict[str, str]]:
+def generate_rows(
+    count: int, seed: int = 0, layout: str = "train"
+) -> list[dict[str, str]]:
     """Return ``count`` survey rows as CSV strings keyed by the headers of ``layout``.
 
     ``layout`` is ``train`` (the Kaggle training split) or ``combined`` (the
@@ -160,9 +162,13 @@ def _to_layout(values: dict, layout: str) -> dict[str, str]:
             "": values["row_number"],
             "id": values["id"],
             "Gender": values["gender"],
-            "Customer Type": "Loyal Customer" if values["customer_type"] else "disloyal Customer",
+            "Customer Type": "Loyal Customer"
+            if values["customer_type"]
+            else "disloyal Customer",
             "Age": values["age"],
-            "Type of Travel": "Business travel" if values["type_of_travel"] else "Personal Travel",
+            "Type of Travel": "Business travel"
+            if values["type_of_travel"]
+            else "Personal Travel",
             "Class": ("Eco", "Eco Plus", "Business")[values["travel_class"]],
             "Flight Distance": values["flight_distance"],
             "Departure Delay in Minutes": values["departure_delay"],
@@ -181,7 +187,9 @@ def _to_layout(values: dict, layout: str) -> dict[str, str]:
             "Flight Distance": values["flight_distance"],
             "Departure Delay": values["departure_delay"],
             "Arrival Delay": values["arrival_delay"].removesuffix(".0"),
-            "Satisfaction": "Satisfied" if values["satisfied"] else "Neutral or Dissatisfied",
+            "Satisfaction": "Satisfied"
+            if values["satisfied"]
+            else "Neutral or Dissatisfied",
         }
         headers = _RATING_HEADERS_COMBINED
     for name, header in headers.items():

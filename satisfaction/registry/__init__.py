@@ -5,6 +5,8 @@ approval status and metrics. The local backend stores them in a folder; the
 SageMaker backend calls the SageMaker API. Both implement ``ModelRegistry``.
 """
 
+from typing import TYPE_CHECKING
+
 from satisfaction.registry.base import (
     ApprovalStatus,
     ModelPackage,
@@ -12,10 +14,19 @@ from satisfaction.registry.base import (
     RegistryError,
 )
 
-__all__ = ["ApprovalStatus", "ModelPackage", "ModelRegistry", "RegistryError", "open_registry"]
+if TYPE_CHECKING:
+    from satisfaction.config import Settings
+
+__all__ = [
+    "ApprovalStatus",
+    "ModelPackage",
+    "ModelRegistry",
+    "RegistryError",
+    "open_registry",
+]
 
 
-def open_registry(settings=None) -> ModelRegistry:  # noqa: ANN001 - avoids importing config eagerly
+def open_registry(settings: Settings | None = None) -> ModelRegistry:
     """Return the registry backend that the settings select."""
     from satisfaction.config import RegistryBackend, get_settings
 
@@ -23,7 +34,9 @@ def open_registry(settings=None) -> ModelRegistry:  # noqa: ANN001 - avoids impo
     if settings.registry_backend is RegistryBackend.SAGEMAKER:
         from satisfaction.registry.sagemaker import SageMakerModelRegistry
 
-        return SageMakerModelRegistry(settings.model_package_group, region=settings.aws_region)
+        return SageMakerModelRegistry(
+            settings.model_package_group, region=settings.aws_region
+        )
 
     from satisfaction.registry.local import LocalModelRegistry
 

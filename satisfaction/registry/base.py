@@ -17,7 +17,7 @@ class ApprovalStatus(StrEnum):
 
 
 class RegistryError(Exception):
-    """A registry operation failed: unknown version, invalid transition or backend error."""
+    """A registry operation failed: unknown version, invalid transition, backend."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,9 @@ class ModelPackage:
     group: str
     version: int
     approval_status: ApprovalStatus
-    model_uri: str  # local folder with model.ubj and metadata.json, or s3://.../model.tar.gz
+    model_uri: (
+        str  # local folder with model.ubj and metadata.json, or s3://.../model.tar.gz
+    )
     created_at: datetime
     metrics: dict[str, float] = field(default_factory=dict)
     description: str = ""
@@ -86,7 +88,9 @@ class ModelRegistry(ABC):
         """
         current = self.latest_approved()
         if current is None:
-            raise RegistryError(f"no Approved version in {self.group!r} to roll back from")
+            raise RegistryError(
+                f"no Approved version in {self.group!r} to roll back from"
+            )
         earlier = [
             package
             for package in self.list_versions()
@@ -95,8 +99,8 @@ class ModelRegistry(ABC):
         ]
         if not earlier:
             raise RegistryError(
-                f"version {current.version} is the only Approved version in {self.group!r}; "
-                "approve an earlier version first"
+                f"version {current.version} is the only Approved version in "
+                f"{self.group!r}; approve an earlier version first"
             )
         self.reject(current.version, reason)
         return earlier[-1]
