@@ -5,6 +5,8 @@ approval status and metrics. The local backend stores them in a folder; the
 SageMaker backend calls the SageMaker API. Both implement ``ModelRegistry``.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING
 
 from satisfaction.registry.base import (
