@@ -47,6 +47,8 @@ class ModelMetadata(BaseModel):
     best_iteration: int | None = None
     metrics: dict[str, float] = Field(default_factory=dict)
     baselines: BaselineStatistics | None = None
+    # Training run in MLflow, so that evaluation can log test metrics to the same run.
+    mlflow_run_id: str | None = None
 
 
 def sha256_of_file(path: Path) -> str:
