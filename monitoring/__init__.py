@@ -1,0 +1,1 @@
+"""Drift checks of new survey data against the training baselines."""
