@@ -1,0 +1,1 @@
+"""Processing step: validation, quarantine, stratified splits and baselines."""

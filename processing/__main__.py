@@ -1,0 +1,5 @@
+import sys
+
+from processing.step import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Batch scoring of survey CSV files with the approved model."""

@@ -1,0 +1,5 @@
+import sys
+
+from scoring.batch import main
+
+sys.exit(main())
