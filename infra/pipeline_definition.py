@@ -1,0 +1,595 @@
+"""SageMaker pipeline definition: process, train, evaluate, gate, register.
+
+``build_pipeline_definition`` returns the JSON body of an
+``AWS::SageMaker::Pipeline``. It runs the same step programs as the local DVC
+pipeline (``python -m processing``, ``python -m training``,
+``python -m evaluation``) from one source archive in S3, so the cloud pipeline
+and a local ``dvc repro`` train the same model from the same code.
+
+The definition is built with the SageMaker Python SDK v3 at synth time without
+any network call, and it is byte-identical on every call with the same
+arguments. Every argument is a plain string, so a CDK token such as
+``${Token[TOKEN.123]}`` passes through unchanged and CloudFormation resolves it.
+
+The SDK is imported inside the builder because the import takes about 2 s;
+importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from satisfaction.config import Settings
+
+# Pipeline parameter names, shared with the tests and the deploy workflow.
+INPUT_DATA_URI = "InputDataUri"
+PROCESSING_INSTANCE_TYPE = "ProcessingInstanceType"
+PROCESSING_INSTANCE_COUNT = "ProcessingInstanceCount"
+TRAINING_INSTANCE_TYPE = "TrainingInstanceType"
+TRAINING_INSTANCE_COUNT = "TrainingInstanceCount"
+MIN_ROC_AUC = "MinRocAuc"
+MIN_ACCURACY = "MinAccuracy"
+
+# Step names, in run order. They are also the keys the drift test maps to the
+# stages of dvc.yaml.
+PROCESS_STEP = "Process"
+TRAIN_STEP = "Train"
+EVALUATE_STEP = "Evaluate"
+GATE_STEP = "QualityGate"
+REGISTER_STEP = "Register"
+FAIL_STEP = "GateFailed"
+
+# The property file that the condition step reads, and the JSON paths in it.
+EVALUATION_REPORT = "EvaluationReport"
+EVALUATION_FILE = "evaluation.json"
+ROC_AUC_PATH = "binary_classification_metrics.roc_auc.value"
+ACCURACY_PATH = "binary_classification_metrics.accuracy.value"
+
+# SageMaker framework image versions, from the image catalogue of sagemaker 3.27.
+# NOTE: the step code needs Python >= 3.11 (pyproject.toml) and the Python version
+# inside these images is unchecked. Pass processing_image_uri and
+# training_image_uri of a custom image if the jobs fail on it.
+SKLEARN_IMAGE_VERSION = "1.4-2"
+XGBOOST_IMAGE_VERSION = "3.0-5"
+
+# Container paths fixed by the SageMaker processing and training job contracts.
+PROCESSING_ROOT = "/opt/ml/processing"
+CODE_DIR = "/opt/ml/code"
+
+# Program the XGBoost framework container runs in script mode, relative to the
+# root of the source archive. The container runs ``python <program> --name value``
+# from CODE_DIR with one ``--name value`` pair per hyperparameter.
+# NOTE: unlike the processing jobs, the training job installs no requirements
+# itself. It relies on the container's script-mode set-up, unchecked here.
+TRAINING_PROGRAM = "training/__main__.py"
+
+# Shell program that starts a processing job: unpack the source archive, install
+# its requirements, then run a step module. The processor appends the archive
+# path ($1); the job arguments follow: the module ($2) and its own arguments.
+PROCESSING_BOOTSTRAP = """set -eu
+archive="$1"
+module="$2"
+shift 2
+source_dir=/tmp/source
+mkdir -p "$source_dir"
+tar -xzf "$archive" -C "$source_dir"
+cd "$source_dir"
+python3 -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS_FILE"
+exec python3 -m "$module" "$@"
+"""
+
+# The SDK parses and checks some arguments: ModelTrainer looks a role up in IAM
+# unless it reads as a role ARN, and urlparse rejects the brackets of a CDK token
+# in an S3 URI. So the definition is built with these well-formed placeholders,
+# and the caller's values replace them in the JSON text.
+ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/pipeline-role-placeholder"
+BUCKET_PLACEHOLDER = "pipeline-artifacts-bucket-placeholder"
+ARCHIVE_PLACEHOLDER = "pipeline-source-archive-placeholder.tar.gz"
+CODE_URI_PLACEHOLDER = f"s3://pipeline-code-bucket-placeholder/{ARCHIVE_PLACEHOLDER}"
+MODEL_PACKAGE_GROUP_PLACEHOLDER = "pipeline-model-package-group-placeholder"
+MLFLOW_PLACEHOLDER = (
+    "arn:aws:sagemaker:us-east-1:000000000000:mlflow-tracking-server/placeholder"
+)
+
+REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+
+DEFAULT_PIPELINE_NAME = "satisfaction-training"
+DEFAULT_PROCESSING_INSTANCE_TYPE = "ml.m5.large"
+DEFAULT_TRAINING_INSTANCE_TYPE = "ml.m5.xlarge"
+DEFAULT_REQUIREMENTS_FILE = "requirements.txt"
+
+# Settings the SDK reads from the environment while it builds the definition:
+# a region and dummy credentials so boto3 clients are created without probing the
+# EC2 metadata address, and no IAM role validation call.
+_OFFLINE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "offline-synth",
+    "AWS_SECRET_ACCESS_KEY": "offline-synth",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "SAGEMAKER_VALIDATE_ROLE": "false",
+}
+
+
+def default_hyperparameters() -> dict[str, str]:
+    """Return the training step's tuned hyperparameter defaults as strings."""
+    from training.hyperparameters import Hyperparameters
+
+    return {name: str(value) for name, value in Hyperparameters().model_dump().items()}
+
+
+def default_gate() -> dict[str, float]:
+    """Return the quality gate defaults of the local ``register`` step."""
+    fields = Settings.model_fields
+    return {
+        MIN_ROC_AUC: float(fields["min_roc_auc"].default),
+        MIN_ACCURACY: float(fields["min_accuracy"].default),
+    }
+
+
+def build_pipeline_definition(
+    *,
+    role_arn: str,
+    region: str,
+    artifacts_bucket: str,
+    code_uri: str,
+    model_package_group: str,
+    mlflow_tracking_arn: str | None = None,
+    pipeline_name: str = DEFAULT_PIPELINE_NAME,
+    processing_image_uri: str | None = None,
+    training_image_uri: str | None = None,
+    requirements_file: str = DEFAULT_REQUIREMENTS_FILE,
+    hyperparameters: Mapping[str, str] | None = None,
+) -> str:
+    """Build the pipeline definition JSON of the training pipeline.
+
+    Args:
+        role_arn: Execution role of the pipeline's jobs.
+        region: AWS region such as ``eu-west-1``. It must be a concrete name, not
+            a token, because the SageMaker image URIs are looked up per region.
+        artifacts_bucket: Bucket name for step outputs, under ``<pipeline_name>/``.
+        code_uri: ``s3://`` URI of a ``.tar.gz`` with ``processing/``, ``training/``,
+            ``evaluation/``, ``satisfaction/`` and ``requirements_file`` at its root.
+        model_package_group: Model package group that receives new versions.
+        mlflow_tracking_arn: SageMaker MLflow tracking server ARN for the training
+            run. Without it the run is tracked in a SQLite file that SageMaker
+            stores with the job's output data.
+        pipeline_name: Pipeline name; also the key prefix of step outputs.
+        processing_image_uri: Image of the processing and evaluation jobs.
+            Default: the SageMaker scikit-learn image, version 1.4-2.
+        training_image_uri: Image of the training job. Default: the SageMaker
+            XGBoost image, version 3.0-5, in script mode.
+        requirements_file: Requirements file in the archive that the processing
+            and evaluation jobs install before they start.
+        hyperparameters: Training hyperparameters by name (``max_depth``...).
+            Default: the training step's tuned defaults.
+
+    Raises:
+        ValueError: when ``region`` is not a region name or ``code_uri`` is not an
+            ``s3://`` URI.
+    """
+    if not REGION_PATTERN.fullmatch(region):
+        raise ValueError(
+            f"region must be an AWS region name such as eu-west-1, got {region!r}"
+        )
+    if not code_uri.startswith("s3://") or "/" not in code_uri[len("s3://") :]:
+        raise ValueError(
+            f"code_uri must be an s3:// URI of the source archive, got {code_uri!r}"
+        )
+    # The code URI placeholder contains the archive placeholder, so it goes first.
+    substitutions = {
+        CODE_URI_PLACEHOLDER: code_uri,
+        ARCHIVE_PLACEHOLDER: code_uri.rsplit("/", 1)[1],
+        ROLE_PLACEHOLDER: role_arn,
+        BUCKET_PLACEHOLDER: artifacts_bucket,
+        MODEL_PACKAGE_GROUP_PLACEHOLDER: model_package_group,
+    }
+    if mlflow_tracking_arn:
+        substitutions[MLFLOW_PLACEHOLDER] = mlflow_tracking_arn
+    for placeholder, value in substitutions.items():
+        if not value or '"' in value or "\\" in value:
+            raise ValueError(
+                f"expected a non-empty value without quotes or backslashes for "
+                f"{placeholder}, got {value!r}"
+            )
+
+    with _offline_sdk_environment(region):
+        definition = _build(
+            role_arn=ROLE_PLACEHOLDER,
+            region=region,
+            artifacts_bucket=BUCKET_PLACEHOLDER,
+            code_uri=CODE_URI_PLACEHOLDER,
+            model_package_group=MODEL_PACKAGE_GROUP_PLACEHOLDER,
+            mlflow_tracking_arn=MLFLOW_PLACEHOLDER if mlflow_tracking_arn else None,
+            pipeline_name=pipeline_name,
+            processing_image_uri=processing_image_uri,
+            training_image_uri=training_image_uri,
+            requirements_file=requirements_file,
+            hyperparameters=dict(hyperparameters or default_hyperparameters()),
+        )
+    for placeholder, value in substitutions.items():
+        definition = definition.replace(placeholder, value)
+    return definition
+
+
+@contextmanager
+def _offline_sdk_environment(region: str) -> Iterator[None]:
+    """Set the environment the SDK needs offline, and restore it afterwards."""
+    overrides = dict(_OFFLINE_ENVIRONMENT)
+    overrides["AWS_DEFAULT_REGION"] = region
+    saved = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        with _telemetry_disabled():
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _telemetry_disabled() -> Iterator[None]:
+    """Replace the SDK's telemetry sender with a no-op while the pipeline is built.
+
+    ``ScriptProcessor.run``, ``ModelTrainer.train`` and ``ModelBuilder.register``
+    each start a thread that calls STS and an AWS HTTPS endpoint. The documented
+    opt-out (``TelemetryOptOut`` in the SDK configuration) makes the SDK validate
+    its configuration against a JSON schema on every lookup: about 16 s for this
+    pipeline, measured with sagemaker 3.27 on a 2-core machine.
+    """
+    from sagemaker.core.telemetry import telemetry_logging
+
+    sender = telemetry_logging._send_telemetry_request
+    telemetry_logging._send_telemetry_request = _skip_telemetry
+    try:
+        yield
+    finally:
+        telemetry_logging._send_telemetry_request = sender
+
+
+def _skip_telemetry(*args: object, **kwargs: object) -> None:
+    return None
+
+
+def _build(
+    *,
+    role_arn: str,
+    region: str,
+    artifacts_bucket: str,
+    code_uri: str,
+    model_package_group: str,
+    mlflow_tracking_arn: str | None,
+    pipeline_name: str,
+    processing_image_uri: str | None,
+    training_image_uri: str | None,
+    requirements_file: str,
+    hyperparameters: dict[str, str],
+) -> str:
+    import boto3
+    from sagemaker.core import image_uris
+    from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
+    from sagemaker.core.processing import ScriptProcessor
+    from sagemaker.core.shapes import (
+        ProcessingInput,
+        ProcessingOutput,
+        ProcessingS3Input,
+        ProcessingS3Output,
+    )
+    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig
+    from sagemaker.core.workflow import (
+        ParameterFloat,
+        ParameterInteger,
+        ParameterString,
+        PropertyFile,
+    )
+    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
+    from sagemaker.core.workflow.execution_variables import ExecutionVariables
+    from sagemaker.core.workflow.functions import Join, JsonGet
+    from sagemaker.core.workflow.pipeline_context import PipelineSession
+    from sagemaker.mlops.workflow import (
+        CacheConfig,
+        ConditionStep,
+        FailStep,
+        ModelStep,
+        Pipeline,
+        ProcessingStep,
+        TrainingStep,
+    )
+    from sagemaker.serve.model_builder import ModelBuilder
+    from sagemaker.train import ModelTrainer
+
+    session = PipelineSession(
+        boto_session=boto3.Session(region_name=region),
+        default_bucket=artifacts_bucket,
+    )
+    # default_bucket() calls S3 to check that the bucket exists unless the name is
+    # already cached. ModelBuilder.register() calls it, so cache the name here.
+    session._default_bucket = artifacts_bucket
+
+    gate = default_gate()
+    input_data_uri = ParameterString(
+        name=INPUT_DATA_URI,
+        default_value=f"s3://{artifacts_bucket}/{pipeline_name}/raw/train.csv",
+    )
+    processing_instance_type = ParameterString(
+        name=PROCESSING_INSTANCE_TYPE, default_value=DEFAULT_PROCESSING_INSTANCE_TYPE
+    )
+    processing_instance_count = ParameterInteger(
+        name=PROCESSING_INSTANCE_COUNT, default_value=1
+    )
+    training_instance_type = ParameterString(
+        name=TRAINING_INSTANCE_TYPE, default_value=DEFAULT_TRAINING_INSTANCE_TYPE
+    )
+    training_instance_count = ParameterInteger(
+        name=TRAINING_INSTANCE_COUNT, default_value=1
+    )
+    min_roc_auc = ParameterFloat(name=MIN_ROC_AUC, default_value=gate[MIN_ROC_AUC])
+    min_accuracy = ParameterFloat(name=MIN_ACCURACY, default_value=gate[MIN_ACCURACY])
+    parameters = [
+        input_data_uri,
+        processing_instance_type,
+        processing_instance_count,
+        training_instance_type,
+        training_instance_count,
+        min_roc_auc,
+        min_accuracy,
+    ]
+
+    def output_uri(*parts: str) -> Join:
+        # One prefix per execution, so a cached step never reads outputs that a
+        # later execution overwrote.
+        return Join(
+            on="/",
+            values=[
+                f"s3://{artifacts_bucket}/{pipeline_name}",
+                ExecutionVariables.PIPELINE_EXECUTION_ID,
+                *parts,
+            ],
+        )
+
+    cache = CacheConfig(enable_caching=True, expire_after="P30D")
+    processing_image = processing_image_uri or image_uris.retrieve(
+        "sklearn", region=region, version=SKLEARN_IMAGE_VERSION
+    )
+    training_image = training_image_uri or image_uris.retrieve(
+        "xgboost", region=region, version=XGBOOST_IMAGE_VERSION
+    )
+
+    def processor(base_job_name: str, image_uri: str) -> ScriptProcessor:
+        return ScriptProcessor(
+            role=role_arn,
+            image_uri=image_uri,
+            command=["/bin/sh", "-c", PROCESSING_BOOTSTRAP, "bootstrap"],
+            instance_type=processing_instance_type,
+            instance_count=processing_instance_count,
+            base_job_name=base_job_name,
+            env={"REQUIREMENTS_FILE": requirements_file},
+            sagemaker_session=session,
+        )
+
+    def s3_input(name: str, source, destination: str) -> ProcessingInput:
+        return ProcessingInput(
+            input_name=name,
+            s3_input=ProcessingS3Input(
+                s3_uri=source,
+                local_path=destination,
+                s3_data_type="S3Prefix",
+                s3_input_mode="File",
+            ),
+        )
+
+    def s3_output(name: str) -> ProcessingOutput:
+        return ProcessingOutput(
+            output_name=name,
+            s3_output=ProcessingS3Output(
+                s3_uri=output_uri(name),
+                local_path=f"{PROCESSING_ROOT}/{name}",
+                s3_upload_mode="EndOfJob",
+            ),
+        )
+
+    # 1. Processing: validate, clean and split the raw survey file.
+    split_names = ["train", "validation", "test", "baseline", "report"]
+    process_step = ProcessingStep(
+        name=PROCESS_STEP,
+        step_args=processor(f"{pipeline_name}-process", processing_image).run(
+            code=code_uri,
+            inputs=[
+                s3_input("data", input_data_uri, f"{PROCESSING_ROOT}/input/data"),
+            ],
+            outputs=[s3_output(name) for name in split_names],
+            arguments=[
+                "processing",
+                "--input",
+                f"{PROCESSING_ROOT}/input/data",
+                "--output-dir",
+                PROCESSING_ROOT,
+            ],
+        ),
+        cache_config=cache,
+    )
+    split_uris = {
+        name: process_step.properties.ProcessingOutputConfig.Outputs[
+            name
+        ].S3Output.S3Uri
+        for name in split_names
+    }
+
+    # 2. Training, in the XGBoost framework container's script mode: the
+    # container downloads the archive named by sagemaker_submit_directory and
+    # runs sagemaker_program with the other hyperparameters as arguments.
+    training_environment = {"PYTHONPATH": CODE_DIR}
+    if mlflow_tracking_arn:
+        training_environment["SATISFACTION_MLFLOW_TRACKING_URI"] = mlflow_tracking_arn
+    else:
+        training_environment["SATISFACTION_MLFLOW_TRACKING_URI"] = (
+            "sqlite:////opt/ml/output/data/mlflow.db"
+        )
+    trainer = ModelTrainer(
+        training_image=training_image,
+        role=role_arn,
+        base_job_name=f"{pipeline_name}-train",
+        sagemaker_session=session,
+        compute=Compute(
+            instance_type=training_instance_type,
+            instance_count=training_instance_count,
+        ),
+        hyperparameters={
+            **hyperparameters,
+            # JSON-encoded like every other value, so the container's
+            # hyperparameter parser reads all of them as JSON.
+            "sagemaker_program": json.dumps(TRAINING_PROGRAM),
+            "sagemaker_submit_directory": json.dumps(code_uri),
+        },
+        environment=training_environment,
+        output_data_config=OutputDataConfig(
+            s3_output_path=f"s3://{artifacts_bucket}/{pipeline_name}/models"
+        ),
+    )
+    train_step = TrainingStep(
+        name=TRAIN_STEP,
+        step_args=trainer.train(
+            input_data_config=[
+                InputData(channel_name=name, data_source=split_uris[name])
+                for name in ("train", "validation", "baseline")
+            ]
+        ),
+        cache_config=cache,
+    )
+    model_data = train_step.properties.ModelArtifacts.S3ModelArtifacts
+
+    # 3. Evaluation: test metrics of the trained model, read by the gate.
+    evaluation_report = PropertyFile(
+        name=EVALUATION_REPORT, output_name="evaluation", path=EVALUATION_FILE
+    )
+    evaluate_step = ProcessingStep(
+        name=EVALUATE_STEP,
+        step_args=processor(f"{pipeline_name}-evaluate", training_image).run(
+            code=code_uri,
+            inputs=[
+                s3_input("model", model_data, f"{PROCESSING_ROOT}/model"),
+                s3_input("test", split_uris["test"], f"{PROCESSING_ROOT}/test"),
+            ],
+            outputs=[s3_output("evaluation")],
+            arguments=[
+                "evaluation",
+                "--model-dir",
+                f"{PROCESSING_ROOT}/model",
+                "--test-dir",
+                f"{PROCESSING_ROOT}/test",
+                "--output-dir",
+                f"{PROCESSING_ROOT}/evaluation",
+            ],
+        ),
+        property_files=[evaluation_report],
+        cache_config=cache,
+    )
+    evaluation_uri = Join(
+        on="/",
+        values=[
+            evaluate_step.properties.ProcessingOutputConfig.Outputs[
+                "evaluation"
+            ].S3Output.S3Uri,
+            EVALUATION_FILE,
+        ],
+    )
+
+    # 4. Registration of a model that passed the gate. The package records the
+    # artifact and its metrics. The API Lambda serves the model, so the image is
+    # only a record of the one the artifact was trained with.
+    model_builder = ModelBuilder(
+        image_uri=training_image,
+        s3_model_data_url=model_data,
+        role_arn=role_arn,
+        sagemaker_session=session,
+    )
+    register_step = ModelStep(
+        name=REGISTER_STEP,
+        step_args=model_builder.register(
+            model_package_group_name=model_package_group,
+            approval_status="PendingManualApproval",
+            content_types=["application/json"],
+            response_types=["application/json"],
+            model_metrics=ModelMetrics(
+                model_statistics=MetricsSource(
+                    content_type="application/json", s3_uri=evaluation_uri
+                )
+            ),
+        ),
+    )
+
+    # 5. Quality gate on the evaluation figures.
+    roc_auc = JsonGet(
+        step_name=EVALUATE_STEP, property_file=evaluation_report, json_path=ROC_AUC_PATH
+    )
+    accuracy = JsonGet(
+        step_name=EVALUATE_STEP,
+        property_file=evaluation_report,
+        json_path=ACCURACY_PATH,
+    )
+    fail_step = FailStep(
+        name=FAIL_STEP,
+        error_message=Join(
+            on="",
+            values=[
+                "Quality gate failed: test ROC-AUC ",
+                roc_auc,
+                " (minimum ",
+                min_roc_auc,
+                "), test accuracy ",
+                accuracy,
+                " (minimum ",
+                min_accuracy,
+                "). The model was not registered.",
+            ],
+        ),
+    )
+    gate_step = ConditionStep(
+        name=GATE_STEP,
+        conditions=[
+            ConditionGreaterThanOrEqualTo(left=roc_auc, right=min_roc_auc),
+            ConditionGreaterThanOrEqualTo(left=accuracy, right=min_accuracy),
+        ],
+        if_steps=[register_step],
+        else_steps=[fail_step],
+    )
+
+    pipeline = Pipeline(
+        name=pipeline_name,
+        parameters=parameters,
+        steps=[process_step, train_step, evaluate_step, gate_step],
+        sagemaker_session=session,
+    )
+    document = json.loads(pipeline.definition())
+    _remove_serving_environment(document)
+    # Sorted keys, so equal definitions are equal bytes whatever the SDK's order.
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def _remove_serving_environment(document: dict[str, Any]) -> None:
+    """Drop the environment ModelBuilder gives the registered model's container.
+
+    ModelBuilder.register() fills in framework serving variables
+    (``SAGEMAKER_PROGRAM`` and ``SAGEMAKER_SUBMIT_DIRECTORY`` empty, and the
+    region). The package only records the artifact and its metrics, because the
+    API Lambda serves the model, so none of them applies.
+    """
+    for step in _all_steps(document["Steps"]):
+        if step["Type"] != "RegisterModel":
+            continue
+        for container in step["Arguments"]["InferenceSpecification"]["Containers"]:
+            container.pop("Environment", None)
+
+
+def _all_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for step in steps:
+        yield step
+        if step["Type"] == "Condition":
+            yield from _all_steps(step["Arguments"].get("IfSteps", []))
+            yield from _all_steps(step["Arguments"].get("ElseSteps", []))
