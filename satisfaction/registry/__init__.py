@@ -10,20 +10,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from satisfaction.registry.base import (
+    ApprovalChange,
     ApprovalStatus,
+    InvalidTransitionError,
     ModelPackage,
     ModelRegistry,
     RegistryError,
+    VersionNotFoundError,
 )
 
 if TYPE_CHECKING:
     from satisfaction.config import Settings
 
 __all__ = [
+    "ApprovalChange",
     "ApprovalStatus",
+    "InvalidTransitionError",
     "ModelPackage",
     "ModelRegistry",
     "RegistryError",
+    "VersionNotFoundError",
     "open_registry",
 ]
 

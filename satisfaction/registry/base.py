@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +19,77 @@ class ApprovalStatus(StrEnum):
 
 
 class RegistryError(Exception):
-    """A registry operation failed: unknown version, invalid transition, backend."""
+    """A registry operation failed: unknown version, invalid change or backend error."""
+
+
+class VersionNotFoundError(RegistryError):
+    """The model package group has no version with the requested number."""
+
+
+class InvalidTransitionError(RegistryError):
+    """The requested approval status change is not allowed from the current status."""
+
+
+# Status changes the SageMaker Model Registry accepts. No version returns to
+# PendingManualApproval once it has been approved or rejected.
+ALLOWED_TRANSITIONS: dict[ApprovalStatus, frozenset[ApprovalStatus]] = {
+    ApprovalStatus.PENDING: frozenset(
+        {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}
+    ),
+    ApprovalStatus.APPROVED: frozenset({ApprovalStatus.REJECTED}),
+    ApprovalStatus.REJECTED: frozenset({ApprovalStatus.APPROVED}),
+}
+
+
+def status_change_needed(
+    version: int, current: ApprovalStatus, target: ApprovalStatus
+) -> bool:
+    """Return whether ``current`` must change to reach ``target``.
+
+    The same status is a no-op, so repeated approvals are idempotent. Raises
+    InvalidTransitionError for a change the SageMaker Model Registry rejects.
+    """
+    if current is target:
+        return False
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransitionError(
+            f"version {version} is {current.value} and cannot become {target.value}; "
+            f"allowed from {current.value}: "
+            + ", ".join(sorted(status.value for status in ALLOWED_TRANSITIONS[current]))
+        )
+    return True
+
+
+def check_sha256(model_uri: str, actual: str, expected: str | None) -> None:
+    """Raise RegistryError when a model is not the one the caller evaluated."""
+    if expected is not None and actual != expected:
+        raise RegistryError(
+            f"model in {model_uri} has SHA-256 {actual}, expected {expected}; "
+            "the model and its evaluation do not belong together"
+        )
+
+
+def validate_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
+    """Return the metrics as finite floats; raise RegistryError for NaN or infinity."""
+    validated: dict[str, float] = {}
+    for name, value in metrics.items():
+        number = float(value)
+        if not math.isfinite(number):
+            raise RegistryError(
+                f"metric {name!r} is {value}; a registered metric must be finite"
+            )
+        validated[name] = number
+    return validated
+
+
+@dataclass(frozen=True)
+class ApprovalChange:
+    """One approval status change: the new status, when, by whom and why."""
+
+    status: ApprovalStatus
+    changed_at: datetime
+    changed_by: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +106,10 @@ class ModelPackage:
     metrics: dict[str, float] = field(default_factory=dict)
     description: str = ""
     arn: str | None = None
+    model_sha256: str | None = None
+    # Oldest first. The SageMaker backend returns only the latest change, because
+    # the service keeps one approval description per version.
+    history: tuple[ApprovalChange, ...] = ()
 
 
 class ModelRegistry(ABC):
@@ -45,11 +121,18 @@ class ModelRegistry(ABC):
     def register(
         self,
         model_uri: str,
-        metrics: dict[str, float],
+        metrics: Mapping[str, float],
         approval_status: ApprovalStatus = ApprovalStatus.PENDING,
         description: str = "",
+        evaluation_uri: str | None = None,
+        expected_sha256: str | None = None,
     ) -> ModelPackage:
-        """Add a new version of the model in ``model_uri`` and return it."""
+        """Verify the model in ``model_uri``, add it as a new version and return it.
+
+        ``evaluation_uri`` is the evaluation report (evaluation.json) to keep
+        with the version. Raises RegistryError when the model fails verification
+        or its SHA-256 differs from ``expected_sha256``.
+        """
 
     @abstractmethod
     def list_versions(self) -> list[ModelPackage]:
@@ -57,13 +140,17 @@ class ModelRegistry(ABC):
 
     @abstractmethod
     def get(self, version: int) -> ModelPackage:
-        """Return one version; raise RegistryError if it does not exist."""
+        """Return one version; raise VersionNotFoundError if it does not exist."""
 
     @abstractmethod
     def set_approval_status(
         self, version: int, status: ApprovalStatus, reason: str = ""
     ) -> ModelPackage:
-        """Change a version's approval status and return the updated version."""
+        """Change a version's approval status and return the updated version.
+
+        Setting the current status again changes nothing. Raises
+        InvalidTransitionError for a change that ALLOWED_TRANSITIONS forbids.
+        """
 
     def approve(self, version: int, reason: str = "") -> ModelPackage:
         return self.set_approval_status(version, ApprovalStatus.APPROVED, reason)
@@ -72,7 +159,11 @@ class ModelRegistry(ABC):
         return self.set_approval_status(version, ApprovalStatus.REJECTED, reason)
 
     def latest_approved(self) -> ModelPackage | None:
-        """Return the newest Approved version, or None when no version is approved."""
+        """Return the newest Approved version, or None when no version is approved.
+
+        This is the version the API serves: approving an older version while a
+        newer one is approved does not change it.
+        """
         approved = [
             package
             for package in self.list_versions()
