@@ -41,7 +41,7 @@ def _numeric_baseline(feature: Feature, values: pd.Series) -> FeatureBaseline:
 
     edges = np.unique(np.quantile(present, np.linspace(0, 1, QUANTILE_BINS + 1)))
     if len(edges) == 1:
-        # A constant feature: one bin of zero width still holds every value.
+        # A constant feature: one bin of zero width contains every value.
         edges = np.array([edges[0], edges[0]])
     counts, _ = np.histogram(present, bins=edges)
     return FeatureBaseline(

@@ -95,13 +95,13 @@ def _read_s3(uri: str) -> tuple[str, bytes]:
 def _single_candidate(location: str, candidates: list[str]) -> str:
     if not candidates:
         raise InputError(
-            f"no .csv or .csv.gz file found in {location}; "
-            "put exactly one survey file there or pass the file itself"
+            f"no .csv or .csv.gz file found in {location}. "
+            "Put exactly one survey file there or pass the file itself."
         )
     if len(candidates) > 1:
         raise InputError(
-            f"several CSV files found in {location}: {sorted(candidates)}; "
-            "pass one file or keep exactly one in the directory"
+            f"several CSV files found in {location}: {sorted(candidates)}. "
+            "Pass one file or keep exactly one in the directory."
         )
     return candidates[0]
 
@@ -147,8 +147,8 @@ def decode(location: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{location} is not UTF-8 text (byte {error.start}); "
-            "export the file as UTF-8 CSV"
+            f"{location} is not UTF-8 text (invalid byte at offset {error.start}). "
+            "Export the file as UTF-8 CSV."
         ) from None
 
 
@@ -162,7 +162,7 @@ def parse_csv(location: str, sha256: str, text: str) -> RawTable:
     try:
         headers = next(reader)
     except StopIteration:
-        raise InputError(f"{location} is empty; expected a header line") from None
+        raise InputError(f"{location} is empty, expected a header line") from None
     except csv.Error as error:
         raise InputError(f"{location}: invalid CSV header: {error}") from None
 

@@ -18,7 +18,7 @@ class InputReport(BaseModel):
     """Validation outcome of one input file."""
 
     source: str
-    sha256: str
+    sha256: str  # of the file as stored, so of the compressed bytes for gzip
     layout: str
     rows_read: int
     rows_valid: int
@@ -39,7 +39,7 @@ class ProcessingReport(BaseModel):
     """Contents of ``report/report.json``.
 
     ``status`` is ``failed`` when an input's invalid share exceeds
-    ``max_invalid_share``; the splits are then not written and stay empty here.
+    ``max_invalid_share``. The splits are then not written and stay empty here.
     """
 
     status: Literal["passed", "failed"]

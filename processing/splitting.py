@@ -30,8 +30,8 @@ def split_frame(
 ) -> Splits:
     """Split rows into train, validation and test, keeping the label shares in each.
 
-    Fractions are shares of all rows; train gets the rest. A ``test_fraction``
-    of 0 cuts no test split (the test set then comes from a separate file).
+    Fractions are shares of all rows, and train gets the rest. A
+    ``test_fraction`` of 0 cuts no test split, for a test set from a separate file.
     Raises SplitError when the fractions leave no training rows or a split
     would be too small to hold both labels.
     """

@@ -52,6 +52,7 @@ SAGEMAKER_PROCESSING_ROOT = Path("/opt/ml/processing")
 LOCAL_OUTPUT_DIR = Path("artifacts/data")
 OUTPUT_COLUMNS = [PASSENGER_ID, *FEATURE_NAMES, TARGET]
 TEST_ID_OVERLAP = f"{PASSENGER_ID}: also in the training input"
+SPLIT_NAMES = ("train", "validation", "test")
 
 
 class InvalidShareError(Exception):
@@ -130,6 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def output_files(output_dir: Path) -> list[Path]:
+    """List every file this step writes under ``output_dir``."""
+    splits = [output_dir / name / f"{name}.parquet" for name in SPLIT_NAMES]
+    report_dir = output_dir / "report"
+    return [
+        *splits,
+        output_dir / "baseline" / "baseline.json",
+        report_dir / "report.json",
+        report_dir / "quarantine.csv",
+        report_dir / "test_quarantine.csv",
+    ]
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` in contract column order; the bytes depend only on the data."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,8 +177,9 @@ def _split_report(frame: pd.DataFrame) -> SplitReport:
 def run(args: argparse.Namespace) -> ProcessingReport:
     """Run the step with parsed arguments and return the report it wrote.
 
-    Raises InputError or SchemaError for an unreadable input and
-    InvalidShareError when too many rows are invalid.
+    Raises InputError or SchemaError for an unreadable input,
+    InvalidShareError when too many rows are invalid and SplitError when the
+    valid rows cannot be split.
     """
     output_dir: Path = args.output_dir
     report_dir = output_dir / "report"
@@ -177,6 +192,11 @@ def run(args: argparse.Namespace) -> ProcessingReport:
         test_fraction=0.0 if args.test_input else args.test_fraction,
         inputs={},
     )
+
+    # Outputs of an earlier run must not outlive a failed run or a run without
+    # --test-input, so that no later step reads them as this run's.
+    for path in output_files(output_dir):
+        path.unlink(missing_ok=True)
 
     table = read_table(args.input)
     result = validate(table, label_required=True, check_duplicates=True)
@@ -210,7 +230,9 @@ def run(args: argparse.Namespace) -> ProcessingReport:
         seed=args.seed,
     )
     test = splits.test if test_result is None else test_result.valid_frame()
-    outputs = {"train": splits.train, "validation": splits.validation, "test": test}
+    outputs = dict(
+        zip(SPLIT_NAMES, (splits.train, splits.validation, test), strict=True)
+    )
     for name, frame in outputs.items():
         write_parquet(frame, output_dir / name / f"{name}.parquet")
         report.splits[name] = _split_report(frame)

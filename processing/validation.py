@@ -14,7 +14,7 @@ in the processing report are the same for both layouts. The rules:
 - Duplicate ids (processing only): when every row with an id has the same
   values, the first is kept and later copies are invalid ("exact duplicate").
   When the rows differ, all of them are invalid ("conflicting values"),
-  because nothing tells which one is right.
+  because the file does not show which one is right.
 - A record with the wrong number of fields, or with only empty fields, gets
   that single reason and no other.
 """
@@ -120,9 +120,9 @@ class ValidationResult:
 
 def detect_layout(headers: list[str]) -> Layout:
     """Return the layout whose headers match the most of ``headers``, ignoring case."""
-    given = {header.strip().lower() for header in headers}
+    normalised_headers = {header.strip().lower() for header in headers}
     scores = {
-        layout: len(given & {header.lower() for header in layout_headers})
+        layout: len(normalised_headers & {header.lower() for header in layout_headers})
         for layout, layout_headers in LAYOUT_HEADERS.items()
     }
     return max(scores, key=lambda layout: scores[layout])

@@ -74,8 +74,8 @@ def score_table(
     clashes = [header for header in table.headers if header in ADDED_COLUMNS]
     if clashes:
         raise OutputColumnError(
-            f"{table.source} already has the columns {clashes} that scoring adds; "
-            "remove or rename them (is it the output of an earlier run?)"
+            f"{table.source} already has the columns {clashes} that scoring adds, "
+            "as the output of an earlier run does. Remove or rename them."
         )
     result = validate(table, label_required=False, check_duplicates=False)
 
@@ -122,7 +122,8 @@ def render_output(
     """Render the input records with the added columns as CSV text.
 
     A record with the wrong number of fields is padded or cut to the header's
-    width, so that the added columns stay aligned; its ``error`` says so.
+    width, so that the added columns stay aligned, and its ``error`` column
+    reports the wrong field count.
     """
     width = len(table.headers)
     buffer = io.StringIO(newline="")

@@ -161,6 +161,24 @@ def test_threshold_is_configurable(
     )
 
 
+def test_failed_run_removes_earlier_outputs(
+    tmp_path: Path, survey_1000: Path, survey_file: Callable[..., Path]
+) -> None:
+    rows = generate_rows(100, seed=2)
+    for row in rows[:10]:
+        row["Age"] = "-1"
+    output_dir = tmp_path / "out"
+    main(["--input", str(survey_1000), "--output-dir", str(output_dir)])
+
+    exit_code = main(
+        ["--input", str(survey_file(rows)), "--output-dir", str(output_dir)]
+    )
+
+    assert exit_code == 1
+    assert not (output_dir / "train" / "train.parquet").exists()
+    assert not (output_dir / "baseline" / "baseline.json").exists()
+
+
 def test_same_seed_gives_identical_bytes(tmp_path: Path, survey_1000: Path) -> None:
     for name in ("first", "second"):
         main(["--input", str(survey_1000), "--output-dir", str(tmp_path / name)])
@@ -214,6 +232,10 @@ def test_separate_test_file(tmp_path: Path, survey_1000: Path) -> None:
     assert quarantine[0]["reason"] == "id: also in the training input"
     assert report["test_fraction"] == 0.0
     assert report["inputs"]["test_input"]["rows_invalid"] == 1
+
+    main(["--input", str(survey_1000), "--output-dir", str(output_dir)])
+
+    assert not (output_dir / "report" / "test_quarantine.csv").exists()
 
 
 def test_combined_layout_gzip_input(tmp_path: Path) -> None:
