@@ -168,17 +168,34 @@ def build_pipeline_definition(
             Default: the training step's tuned defaults.
 
     Raises:
-        ValueError: when ``region`` is not a region name or ``code_uri`` is not an
-            ``s3://`` URI.
+        ValueError: when ``region`` is not a region name, ``code_uri`` is not an
+            ``s3://`` URI, or a string argument is empty or contains a quote or a
+            backslash.
     """
     if not REGION_PATTERN.fullmatch(region):
         raise ValueError(
             f"region must be an AWS region name such as eu-west-1, got {region!r}"
         )
+    named_values = {
+        "role_arn": role_arn,
+        "artifacts_bucket": artifacts_bucket,
+        "code_uri": code_uri,
+        "model_package_group": model_package_group,
+    }
+    if mlflow_tracking_arn is not None:
+        named_values["mlflow_tracking_arn"] = mlflow_tracking_arn
+    for name, value in named_values.items():
+        # The values are pasted into JSON text, where these would need escaping.
+        if not value or '"' in value or "\\" in value:
+            raise ValueError(
+                f"{name} must be a non-empty string without quotes or backslashes, "
+                f"got {value!r}"
+            )
     if not code_uri.startswith("s3://") or "/" not in code_uri[len("s3://") :]:
         raise ValueError(
             f"code_uri must be an s3:// URI of the source archive, got {code_uri!r}"
         )
+
     # The code URI placeholder contains the archive placeholder, so it goes first.
     substitutions = {
         CODE_URI_PLACEHOLDER: code_uri,
@@ -189,12 +206,6 @@ def build_pipeline_definition(
     }
     if mlflow_tracking_arn:
         substitutions[MLFLOW_PLACEHOLDER] = mlflow_tracking_arn
-    for placeholder, value in substitutions.items():
-        if not value or '"' in value or "\\" in value:
-            raise ValueError(
-                f"expected a non-empty value without quotes or backslashes for "
-                f"{placeholder}, got {value!r}"
-            )
 
     with _offline_sdk_environment(region):
         definition = _build(
@@ -424,13 +435,13 @@ def _build(
     # 2. Training, in the XGBoost framework container's script mode: the
     # container downloads the archive named by sagemaker_submit_directory and
     # runs sagemaker_program with the other hyperparameters as arguments.
-    training_environment = {"PYTHONPATH": CODE_DIR}
-    if mlflow_tracking_arn:
-        training_environment["SATISFACTION_MLFLOW_TRACKING_URI"] = mlflow_tracking_arn
-    else:
-        training_environment["SATISFACTION_MLFLOW_TRACKING_URI"] = (
-            "sqlite:////opt/ml/output/data/mlflow.db"
-        )
+    # Without a tracking server the run goes to a SQLite file in the output data
+    # folder, which SageMaker uploads with the job's output.
+    tracking_uri = mlflow_tracking_arn or "sqlite:////opt/ml/output/data/mlflow.db"
+    training_environment = {
+        "PYTHONPATH": CODE_DIR,
+        "SATISFACTION_MLFLOW_TRACKING_URI": tracking_uri,
+    }
     trainer = ModelTrainer(
         training_image=training_image,
         role=role_arn,
@@ -485,6 +496,16 @@ def _build(
                 f"{PROCESSING_ROOT}/test",
                 "--output-dir",
                 f"{PROCESSING_ROOT}/evaluation",
+                "--min-roc-auc",
+                min_roc_auc.to_string(),
+                "--min-accuracy",
+                min_accuracy.to_string(),
+                # The test metrics join the training run on the tracking server.
+                *(
+                    ["--tracking-uri", mlflow_tracking_arn]
+                    if mlflow_tracking_arn
+                    else ["--no-tracking"]
+                ),
             ],
         ),
         property_files=[evaluation_report],
