@@ -1,0 +1,1 @@
+"""AWS Lambda functions of the product. ``lambdas.api`` is the prediction API."""

@@ -1,0 +1,91 @@
+"""The Lambda bundle builder, without pip: sources, clean-up and the content hash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lambdas.api import bundle
+
+
+@pytest.fixture
+def offline_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the pip step by a fake site-packages with a test suite and a cache."""
+
+    def fake_install(requirements: Path, target: Path) -> None:
+        (target / "numpy" / "tests").mkdir(parents=True)
+        (target / "numpy" / "tests" / "test_big.py").write_text("")
+        (target / "numpy" / "__init__.py").write_text("")
+        (target / "numpy" / "__pycache__").mkdir()
+        (target / "bin").mkdir()
+        (target / "numpy-2.4.6.dist-info").mkdir()
+
+    monkeypatch.setattr(bundle, "install_requirements", fake_install)
+
+
+def build(output: Path, requirements_text: str) -> Path:
+    requirements = output.parent / f"requirements-{abs(hash(requirements_text))}.txt"
+    requirements.write_text(requirements_text)
+    return bundle.build_bundle(output, requirements=requirements, python312="")
+
+
+def test_bundle_contains_serving_code(offline_bundle: None, tmp_path: Path) -> None:
+    root = build(tmp_path / "api", "fastapi\n")
+
+    assert (root / "lambdas" / "api" / "handler.py").is_file()
+    assert (root / "satisfaction" / "registry" / "local.py").is_file()
+    assert not (root / "lambdas" / "api" / "serve.py").exists()
+    assert not (root / "satisfaction" / "cli.py").exists()
+    assert not (root / "satisfaction" / "synthetic.py").exists()
+
+
+def test_bundle_removes_tests_and_caches(offline_bundle: None, tmp_path: Path) -> None:
+    root = build(tmp_path / "api", "fastapi\n")
+
+    assert (root / "numpy" / "__init__.py").is_file()
+    assert not (root / "numpy" / "tests").exists()
+    assert not (root / "numpy" / "__pycache__").exists()
+    assert not (root / "bin").exists()
+
+
+def test_bundle_info_follows_requirements(offline_bundle: None, tmp_path: Path) -> None:
+    first = json.loads(
+        (build(tmp_path / "a", "fastapi\n") / bundle.INFO_FILE).read_text()
+    )
+    second = json.loads(
+        (build(tmp_path / "b", "fastapi<1\n") / bundle.INFO_FILE).read_text()
+    )
+
+    assert first["requirements_sha256"] != second["requirements_sha256"]
+    assert first["source_sha256"] == second["source_sha256"]
+    assert first["packages"] == ["numpy-2.4.6"]
+    assert first["compiled"] is False
+
+
+def test_bundle_replaces_old_output(offline_bundle: None, tmp_path: Path) -> None:
+    output = tmp_path / "api"
+    output.mkdir()
+    (output / "stale.py").write_text("")
+
+    build(output, "fastapi\n")
+
+    assert not (output / "stale.py").exists()
+
+
+def test_pip_command_targets_lambda(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    commands: list[list[str]] = []
+    monkeypatch.setattr(
+        bundle.subprocess, "run", lambda command, check: commands.append(command)
+    )
+
+    bundle.install_requirements(tmp_path / "requirements.txt", tmp_path / "out")
+
+    command = commands[0]
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert "manylinux_2_28_aarch64" in command
+    assert "manylinux2014_aarch64" in command
+    assert "--only-binary=:all:" in command
