@@ -53,7 +53,7 @@ below. The column headers of both published CSV layouts (`Inflight wifi
 service`, `In-flight Wifi Service`, `Class`, ...) are accepted as field names,
 category values match case-insensitively in either layout's spelling, and
 numbers may be strings (`"25"`), so a CSV row can be posted as it is.
-`id`/`ID` is echoed back as `passenger_id`; the row-number and
+`id`/`ID` is echoed back as `passenger_id`, and the row-number and
 `satisfaction` columns are ignored. Ratings are 1 to 5, and 0 means "not
 applicable".
 
@@ -62,7 +62,7 @@ when explained, and {MAX_REQUEST_BYTES} bytes per request (Lambda's payload
 limit). Larger requests get 413.
 
 **Errors.** Every error has the body `{{"detail": [{{"loc": [...], "msg": "...",
-"type": "..."}}]}}`; each message names the field, with the batch index, and
+"type": "..."}}]}}`. Each message names the field, with the batch index, and
 the problem.
 """
 
@@ -171,7 +171,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app around a model provider.
 
-    ``emit_metrics`` prints EMF lines; unset, it is on only on Lambda.
+    ``emit_metrics`` prints EMF lines. Unset, it is on only on Lambda.
     """
     provider = provider or ModelProvider()
     app = FastAPI(
@@ -269,7 +269,7 @@ def create_app(
         explain: Annotated[
             bool,
             Query(
-                description="Add top factors to every prediction; at most "
+                description="Add top factors to every prediction, for at most "
                 f"{MAX_EXPLAINED_BATCH_SIZE} passengers then."
             ),
         ] = False,
@@ -283,8 +283,8 @@ def create_app(
             raise ApiError(
                 413,
                 f"passengers: an explained batch may contain at most "
-                f"{MAX_EXPLAINED_BATCH_SIZE} passengers, got {len(batch.passengers)}; "
-                "split it or set explain=false",
+                f"{MAX_EXPLAINED_BATCH_SIZE} passengers, got {len(batch.passengers)}. "
+                "Split it or set explain=false",
                 "too_long",
                 ["body", "passengers"],
             )

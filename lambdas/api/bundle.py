@@ -125,7 +125,9 @@ def build_bundle_with_report(
     else:
         # NOTE: without a 3.12 interpreter the bundle has no .pyc files, which
         # adds about 0.8 s to every cold start (Lambda cannot write them).
-        logger.warning("no Python 3.12 interpreter found; the bundle has no .pyc files")
+        logger.warning(
+            "no Python 3.12 interpreter found, so the bundle has no .pyc files"
+        )
 
     write_info(output_dir, requirements, source_digest, compiled)
     return BundleReport(

@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 # pydantic error type -> message used in place of pydantic's.
 _MESSAGES: dict[str, str] = {
     "missing": "required field is missing",
-    "extra_forbidden": "unknown field; the accepted names are the fields of the "
+    "extra_forbidden": "unknown field. Accepted names are the fields of the "
     "Passenger schema (GET /model) or the column headers of either published layout",
     "finite_number": "must be a finite number, not NaN or Infinity",
-    "int_parsing_size": "number is too large; see the field's maximum in GET /model",
+    "int_parsing_size": "number is too large. GET /model lists the field's maximum",
     "model_attributes_type": "must be a JSON object",
     "model_type": "must be a JSON object",
 }
@@ -100,28 +100,28 @@ def _status_for(errors: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]
             )
             return 400, [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
         if error["type"] == "missing" and tuple(error["loc"]) == ("body",):
-            msg = "body: request body is empty; send a JSON object"
+            msg = "body: request body is empty. Send a JSON object"
             return 400, [{"loc": ["body"], "msg": msg, "type": "missing"}]
         if error["type"] == "too_long" and tuple(error["loc"]) == (
             "body",
             "passengers",
         ):
             msg = (
-                f"passengers: a batch may contain at most {MAX_BATCH_SIZE} passengers; "
-                "split the request"
+                f"passengers: a batch may contain at most {MAX_BATCH_SIZE} passengers. "
+                "Split the request"
             )
             return 413, [
                 {"loc": ["body", "passengers"], "msg": msg, "type": "too_long"}
             ]
         if error["type"] == "missing" and tuple(error["loc"]) == ("body", "passengers"):
-            msg = 'passengers: required field is missing; send {"passengers": [...]}'
+            msg = 'passengers: required field is missing. Send {"passengers": [...]}'
             return 422, [{"loc": ["body", "passengers"], "msg": msg, "type": "missing"}]
         if error["type"] == "too_short" and tuple(error["loc"]) == (
             "body",
             "passengers",
         ):
             msg = (
-                f"passengers: the batch is empty; send 1 to {MAX_BATCH_SIZE} passengers"
+                f"passengers: the batch is empty. Send 1 to {MAX_BATCH_SIZE} passengers"
             )
             return 422, [
                 {"loc": ["body", "passengers"], "msg": msg, "type": "too_short"}
@@ -154,7 +154,7 @@ async def _http_error_handler(
     # 404 and 405 from routing, in the same body as every other error.
     msg = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404:
-        msg = f"no route for {request.url.path}; see /docs for the routes"
+        msg = f"no route for {request.url.path}. /docs lists the routes"
     if exc.status_code == 405:
         msg = f"method {request.method} is not allowed for {request.url.path}"
     return error_response(exc.status_code, msg, "http_error", headers=exc.headers)

@@ -1,7 +1,7 @@
 """AWS Lambda entry point: ``lambdas.api.handler.handler``.
 
 Importing this module configures logging and builds the app and the Mangum
-adapter once per container; it reads no model and makes no network call. The
+adapter once per container. It reads no model and makes no network call. The
 model loads on the first request (see ``model_provider``).
 
 Behind a named API Gateway stage, set ``SATISFACTION_API_STAGE`` (e.g.

@@ -94,7 +94,7 @@ class RequestMiddleware:
                 await _send_error(
                     send_with_id,
                     500,
-                    f"internal error; quote request id {request_id} when reporting it",
+                    f"internal error. Quote request id {request_id} when reporting it",
                     "internal_error",
                     [],
                 )
@@ -129,7 +129,7 @@ class RequestMiddleware:
         too_large = (
             413,
             f"body: request body is larger than the maximum of {MAX_REQUEST_BYTES} "
-            "bytes (Lambda's 6 MB payload limit); split the batch",
+            "bytes (Lambda's 6 MB payload limit). Split the batch",
             "request_too_large",
             ["body"],
         )

@@ -3,12 +3,12 @@
 The model loads on the first request that needs it, not at import, because
 ``resolve_model`` may call S3 or the SageMaker registry and an import must not
 reach the network. Once loaded, the model serves for the life of the process
-(the Lambda container); a newly approved version is picked up by new
+(the Lambda container), and a newly approved version is picked up by new
 containers, for example after the deployer updates the function.
 
 A failed load (no Approved version, or an artifact that is corrupt or does
 not match the schema) is remembered and the error returned for
-``retry_seconds``; the next request after that tries again. So a fixed
+``retry_seconds``, and the next request after that tries again. So a fixed
 registry heals a running container without a load attempt per request.
 """
 
@@ -134,7 +134,7 @@ class ModelProvider:
         self._failure = unavailable
         self._failed_at = self._clock()
         logger.error(
-            "model load failed (%s): %s; serving 503 and retrying in %.0f s",
+            "model load failed (%s): %s. Answering 503 until a retry in %.0f s",
             unavailable.status,
             unavailable.reason,
             self._retry_seconds,

@@ -9,9 +9,9 @@ published CSV layout can be posted as it is:
   ``In-flight Wifi Service``);
 - category values match case-insensitively in either layout's spelling;
 - numbers may be JSON numbers or decimal strings (``"25"``, ``"12.0"``), as a
-  CSV reader produces them; an empty string is accepted only for the arrival
+  CSV reader produces them. An empty string is accepted only for the arrival
   delay and means unknown;
-- ``id``/``ID`` is echoed back as ``passenger_id``; the pandas row-number
+- ``id``/``ID`` is echoed back as ``passenger_id``, and the pandas row-number
   column and the label column (``satisfaction``) are ignored.
 """
 
@@ -111,7 +111,7 @@ def _category_validator(feature: Feature) -> BeforeValidator:
         if level is None:
             shown = value if len(value) <= 40 else value[:40] + "..."
             raise ValueError(
-                f"unknown value {shown!r}; allowed values (any case): {accepted}"
+                f"unknown value {shown!r}. Allowed values (any case): {accepted}"
             )
         return level
 
@@ -122,7 +122,7 @@ def _field_definition(feature: Feature) -> tuple[Any, Any]:
     if feature.kind is FeatureKind.CATEGORY:
         accepted = accepted_category_values(feature.name)
         description = (
-            f"{feature.description}. One of {list(feature.levels)}; matched "
+            f"{feature.description}. One of {list(feature.levels)}, matched "
             f"case-insensitively, and the single-file edition's values are accepted "
             f"too: {accepted[len(feature.levels) :] or 'none'}."
         )
@@ -218,8 +218,8 @@ class _PassengerBase(BaseModel):
                 name = "passenger_id"
             if name in origin:
                 raise ValueError(
-                    f"fields {origin[name]!r} and {key!r} both set {name!r}; "
-                    "send only one of them"
+                    f"fields {origin[name]!r} and {key!r} both set {name!r}. "
+                    "Send only one of them"
                 )
             origin[name] = key
             canonical[name] = value
@@ -246,7 +246,7 @@ class BatchRequest(BaseModel):
     passengers: list[Passenger] = Field(  # type: ignore[valid-type]
         min_length=1,
         max_length=MAX_BATCH_SIZE,
-        description=f"1 to {MAX_BATCH_SIZE} passengers; see the limits in the "
+        description=f"1 to {MAX_BATCH_SIZE} passengers, fewer when explained: see the "
         "endpoint description.",
     )
 
@@ -257,7 +257,7 @@ class Factor(BaseModel):
     feature: str = Field(description="Canonical feature name.")
     value: str | int | float | None = Field(
         description="The feature's value as the model saw it (canonical category "
-        "level; a rating of 0 means not applicable)."
+        "level, and a rating of 0 means not applicable)."
     )
     contribution: float = Field(
         description="Contribution in log-odds of 'satisfied': positive values push "
@@ -286,7 +286,7 @@ class Prediction(BaseModel):
     top_factors: list[Factor] | None = Field(
         None,
         description="Features that moved this prediction most, by absolute "
-        "contribution; null when the prediction was not explained.",
+        "contribution, or null when the prediction was not explained.",
     )
 
 
@@ -336,10 +336,10 @@ class ModelInfo(BaseModel):
 
 
 class Health(BaseModel):
-    """Whether the API can serve predictions."""
+    """Readiness of the API to serve predictions."""
 
     status: Literal["ok", "no_model", "model_error"] = Field(
-        description="ok; no_model when the registry has no Approved version; "
+        description="ok, no_model when the registry has no Approved version, or "
         "model_error when the artifact was rejected."
     )
     model_version: str | None = None

@@ -59,5 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         host=arguments.host,
         port=arguments.port,
         log_config=None,
+        access_log=False,  # the app logs each request with its latency
     )
     return 0
