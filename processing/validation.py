@@ -4,7 +4,8 @@ Every rule runs column-wise with pandas and numpy. A row collects one reason
 per failed rule, and the reasons name the canonical column, so that the counts
 in the processing report are the same for both layouts. The rules:
 
-- ``id`` is required and an integer (both published layouts use integer ids).
+- ``id`` is required and an integer from 0 to 2**53, because both published
+  layouts use integer ids.
 - Integers (age, distance, departure delay) and ratings must be numbers with an
   integral value: ``37`` and ``37.0`` pass, ``37.5`` does not.
 - Ratings lie in 0..5, where 0 means "not applicable" and stays 0.
@@ -65,6 +66,11 @@ LAYOUT_HEADERS: dict[Layout, tuple[str, ...]] = {
 }
 
 EMPTY_ROW = "empty row"
+
+# Ids are parsed as float64, which represents every integer up to 2**53 exactly.
+PASSENGER_ID_FEATURE = Feature(
+    PASSENGER_ID, FeatureKind.INTEGER, "Passenger id", minimum=0, maximum=2**53
+)
 
 
 class SchemaError(Exception):
@@ -201,40 +207,50 @@ class _Reasons:
         return valid, reasons, dict(sorted(counts.items()))
 
 
-def _blank(values: pd.Series) -> np.ndarray:
-    blanks = [value for value in pd.unique(values) if not str(value).strip()]
-    return values.isin(blanks).to_numpy()
+def _blank(values: pd.Series, candidates: np.ndarray) -> np.ndarray:
+    """Flag empty or whitespace-only cells, checking only the ``candidates`` mask.
+
+    Every blank cell fails conversion, so callers pass the cells that failed,
+    which are few, and the text of valid cells is never scanned again.
+    """
+    blank = np.zeros(len(values), dtype=bool)
+    positions = np.flatnonzero(candidates)
+    if len(positions):
+        texts = values.to_numpy()[positions]
+        blank[positions] = [not str(text).strip() for text in texts]
+    return blank
+
+
+def _format_bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _check_number(
-    name: str, values: pd.Series, feature: Feature | None, reasons: _Reasons
+    name: str, values: pd.Series, feature: Feature, reasons: _Reasons
 ) -> np.ndarray:
-    """Convert a numeric column, add its failed rules and return float64 values."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
-    missing = _blank(values)
-    finite = np.isfinite(numbers)
-    nullable = feature is not None and feature.nullable
-    integral = feature is None or feature.kind in (
-        FeatureKind.INTEGER,
-        FeatureKind.RATING,
-    )
+    """Convert a numeric column, add its failed rules and return float64 values.
 
-    if not nullable:
+    Failed cells become NaN, and so do the empty cells of a nullable feature.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    finite = np.isfinite(numbers)
+    missing = _blank(values, ~finite)
+
+    if not feature.nullable:
         reasons.add(f"{name}: missing value", missing)
     reasons.add(f"{name}: not a number", ~missing & ~finite)
     bad = ~finite
-    if integral:
+    if feature.kind in (FeatureKind.INTEGER, FeatureKind.RATING):
         not_integer = finite & (numbers != np.round(numbers))
         reasons.add(f"{name}: not an integer", not_integer)
         bad |= not_integer
-    if (
-        feature is not None
-        and feature.minimum is not None
-        and feature.maximum is not None
-    ):
+    if feature.minimum is not None and feature.maximum is not None:
         minimum, maximum = feature.minimum, feature.maximum
         outside = ~bad & ((numbers < minimum) | (numbers > maximum))
-        reasons.add(f"{name}: outside {minimum:g} to {maximum:g}", outside)
+        reasons.add(
+            f"{name}: outside {_format_bound(minimum)} to {_format_bound(maximum)}",
+            outside,
+        )
         bad |= outside
     return np.where(bad, np.nan, numbers)
 
@@ -247,18 +263,20 @@ def _canonical_values(values: pd.Series, convert) -> pd.Series:
 
 def _check_category(name: str, values: pd.Series, reasons: _Reasons) -> pd.Series:
     canonical = _canonical_values(values, lambda value: canonical_category(name, value))
-    missing = _blank(values)
+    unknown = canonical.isna().to_numpy()
+    missing = _blank(values, unknown)
     reasons.add(f"{name}: missing value", missing)
-    reasons.add(f"{name}: unknown value", ~missing & canonical.isna().to_numpy())
+    reasons.add(f"{name}: unknown value", unknown & ~missing)
     return canonical
 
 
 def _check_label(values: pd.Series, reasons: _Reasons | None) -> pd.Series:
     canonical = _canonical_values(values, canonical_label)
     if reasons is not None:
-        missing = _blank(values)
+        unknown = canonical.isna().to_numpy()
+        missing = _blank(values, unknown)
         reasons.add(f"{TARGET}: missing value", missing)
-        reasons.add(f"{TARGET}: unknown label", ~missing & canonical.isna().to_numpy())
+        reasons.add(f"{TARGET}: unknown label", unknown & ~missing)
     return canonical
 
 
@@ -321,7 +339,7 @@ def validate(
     reasons = _Reasons(row_count)
     frame: dict[str, object] = {}
 
-    ids = _check_number(PASSENGER_ID, raw[PASSENGER_ID], None, reasons)
+    ids = _check_number(PASSENGER_ID, raw[PASSENGER_ID], PASSENGER_ID_FEATURE, reasons)
     frame[PASSENGER_ID] = ids
     for feature in FEATURES:
         if feature.kind is FeatureKind.CATEGORY:
@@ -342,7 +360,10 @@ def validate(
         index: f"wrong number of fields (expected {len(table.headers)})"
         for index in table.malformed
     }
-    empty = np.logical_and.reduce([_blank(values) for values in raw.values()])
+    # Only a row without an id can be empty.
+    empty = np.isnan(ids)
+    for values in raw.values():
+        empty = _blank(values, empty)
     for index in np.flatnonzero(empty):
         override.setdefault(int(index), EMPTY_ROW)
 

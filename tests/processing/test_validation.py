@@ -28,6 +28,8 @@ BAD_VALUES = [
     ("id", "", "id: missing value"),
     ("id", "A-17", "id: not a number"),
     ("id", "17.5", "id: not an integer"),
+    ("id", "-3", "id: outside 0 to 9007199254740992"),
+    ("id", "1e20", "id: outside 0 to 9007199254740992"),
     ("Age", "", "age: missing value"),
     ("Age", "forty", "age: not a number"),
     ("Age", "37.5", "age: not an integer"),
