@@ -10,7 +10,8 @@ in the processing report are the same for both layouts. The rules:
   integral value: ``37`` and ``37.0`` pass, ``37.5`` does not.
 - Ratings lie in 0..5, where 0 means "not applicable" and stays 0.
 - The arrival delay is a number or empty. Empty means unknown and is valid.
-- Age, distance and delays lie within the plausibility bounds of ``schema``.
+- Age, distance and delays lie within the plausibility bounds of
+  ``satisfaction.schema``.
 - Categories and labels accept either layout's values, in any case.
 - Duplicate ids (processing only): when every row with an id has the same
   values, the first is kept and later copies are invalid ("exact duplicate").
@@ -110,9 +111,9 @@ class ValidationResult:
         self.valid &= ~mask
         count = int(mask.sum())
         if count:
-            self.reason_counts = dict(
-                sorted({**self.reason_counts, reason: count}.items())
-            )
+            counts = {**self.reason_counts}
+            counts[reason] = counts.get(reason, 0) + count
+            self.reason_counts = dict(sorted(counts.items()))
 
     def valid_frame(self) -> pd.DataFrame:
         """Return the valid rows with the dtypes of the processed data contract."""
@@ -355,7 +356,8 @@ def validate(
     if check_duplicates:
         _check_duplicates(raw, ids, reasons)
 
-    # A malformed or empty record gets one reason: its other "failures" are noise.
+    # A malformed or empty record gets this one reason, because the other rules
+    # would only report its shifted or padded fields.
     override = {
         index: f"wrong number of fields (expected {len(table.headers)})"
         for index in table.malformed
