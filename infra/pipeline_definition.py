@@ -121,6 +121,17 @@ def default_hyperparameters() -> dict[str, str]:
     return {name: str(value) for name, value in Hyperparameters().model_dump().items()}
 
 
+def default_process_arguments() -> dict[str, str]:
+    """Return the processing step's split and validation defaults as strings."""
+    fields = Settings.model_fields
+    return {
+        "validation_fraction": "0.15",
+        "test_fraction": "0.15",
+        "seed": str(fields["seed"].default),
+        "max_invalid_share": str(fields["max_invalid_share"].default),
+    }
+
+
 def default_gate() -> dict[str, float]:
     """Return the quality gate defaults of the local ``register`` step."""
     fields = Settings.model_fields
@@ -143,6 +154,7 @@ def build_pipeline_definition(
     training_image_uri: str | None = None,
     requirements_file: str = DEFAULT_REQUIREMENTS_FILE,
     hyperparameters: Mapping[str, str] | None = None,
+    process_arguments: Mapping[str, str] | None = None,
 ) -> str:
     """Build the pipeline definition JSON of the training pipeline.
 
@@ -166,6 +178,9 @@ def build_pipeline_definition(
             and evaluation jobs install before they start.
         hyperparameters: Training hyperparameters by name (``max_depth``...).
             Default: the training step's tuned defaults.
+        process_arguments: Processing options by name (``seed``,
+            ``test_fraction``...), passed as ``--name value``. Default: the
+            processing step's defaults.
 
     Raises:
         ValueError: when ``region`` is not a region name, ``code_uri`` is not an
@@ -220,6 +235,7 @@ def build_pipeline_definition(
             training_image_uri=training_image_uri,
             requirements_file=requirements_file,
             hyperparameters=dict(hyperparameters or default_hyperparameters()),
+            process_arguments=dict(process_arguments or default_process_arguments()),
         )
     for placeholder, value in substitutions.items():
         definition = definition.replace(placeholder, value)
@@ -281,6 +297,7 @@ def _build(
     training_image_uri: str | None,
     requirements_file: str,
     hyperparameters: dict[str, str],
+    process_arguments: dict[str, str],
 ) -> str:
     import boto3
     from sagemaker.core import image_uris
@@ -421,6 +438,7 @@ def _build(
                 f"{PROCESSING_ROOT}/input/data",
                 "--output-dir",
                 PROCESSING_ROOT,
+                *_options(process_arguments),
             ],
         ),
         cache_config=cache,
@@ -476,6 +494,11 @@ def _build(
     model_data = train_step.properties.ModelArtifacts.S3ModelArtifacts
 
     # 3. Evaluation: test metrics of the trained model, read by the gate.
+    # The test metrics join the training run when there is a tracking server.
+    if mlflow_tracking_arn:
+        evaluation_tracking = ["--tracking-uri", mlflow_tracking_arn]
+    else:
+        evaluation_tracking = ["--no-tracking"]
     evaluation_report = PropertyFile(
         name=EVALUATION_REPORT, output_name="evaluation", path=EVALUATION_FILE
     )
@@ -500,12 +523,7 @@ def _build(
                 min_roc_auc.to_string(),
                 "--min-accuracy",
                 min_accuracy.to_string(),
-                # The test metrics join the training run on the tracking server.
-                *(
-                    ["--tracking-uri", mlflow_tracking_arn]
-                    if mlflow_tracking_arn
-                    else ["--no-tracking"]
-                ),
+                *evaluation_tracking,
             ],
         ),
         property_files=[evaluation_report],
@@ -591,6 +609,14 @@ def _build(
     _remove_serving_environment(document)
     # Sorted keys, so equal definitions are equal bytes whatever the SDK's order.
     return json.dumps(document, indent=2, sort_keys=True)
+
+
+def _options(values: Mapping[str, str]) -> list[str]:
+    """Return ``--name-with-dashes value`` pairs, in the mapping's order."""
+    options: list[str] = []
+    for name, value in values.items():
+        options += ["--" + name.replace("_", "-"), str(value)]
+    return options
 
 
 def _remove_serving_environment(document: dict[str, Any]) -> None:
