@@ -157,7 +157,7 @@ def test_canonical_headers_are_accepted(tmp_path: Path, train_layout_csv: Path) 
     pd.testing.assert_frame_equal(result.valid_frame(), frame)
 
 
-def test_missing_columns_named_as_the_layout_spells_them(tmp_path: Path) -> None:
+def test_missing_columns_use_layout_names(tmp_path: Path) -> None:
     rows = generate_rows(5, seed=3, layout="combined")
     for row in rows:
         del row["Arrival Delay"]
@@ -188,7 +188,7 @@ def test_label_optional_without_label_rule(tmp_path: Path) -> None:
     assert TARGET not in result.frame
 
 
-def test_invalid_label_is_no_error_when_optional(
+def test_invalid_label_allowed_when_optional(
     survey_file: Callable[..., Path],
 ) -> None:
     rows = generate_rows(5, seed=3)
@@ -280,7 +280,7 @@ def test_malformed_and_empty_records_get_one_reason(
     assert result.valid.tolist() == [True, True, True, False, False]
 
 
-def test_row_number_and_id_are_not_features(train_layout_csv: Path) -> None:
+def test_id_and_row_number_not_features(train_layout_csv: Path) -> None:
     frame = validate_file(train_layout_csv).valid_frame()
 
     assert list(frame.columns) == [PASSENGER_ID, *FEATURE_NAMES, TARGET]
