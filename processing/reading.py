@@ -67,7 +67,9 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 def _s3_client():
     import boto3
 
-    return boto3.client("s3")
+    from satisfaction.config import get_settings
+
+    return boto3.client("s3", region_name=get_settings().aws_region)
 
 
 def _read_s3(uri: str) -> tuple[str, bytes]:

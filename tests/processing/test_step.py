@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -365,3 +367,15 @@ def test_satisfaction_process_command(tmp_path: Path, survey_1000: Path) -> None
 
     assert exit_code == 0
     assert (output_dir / "train" / "train.parquet").is_file()
+
+
+def test_runs_as_python_module() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "processing", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 0
+    assert "--test-input" in completed.stdout

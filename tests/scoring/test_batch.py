@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -307,3 +309,15 @@ def test_help_describes_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_info.value.code == 0
     assert "--model-uri" in text
     assert "latest Approved" in text
+
+
+def test_runs_as_python_module() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 0
+    assert "--output" in completed.stdout
