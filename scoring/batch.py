@@ -98,7 +98,7 @@ def label_metrics(
 ) -> tuple[int, float | None, float | None]:
     """Return the labelled row count, accuracy and ROC-AUC over valid, labelled rows.
 
-    ROC-AUC is None when those rows hold only one label.
+    ROC-AUC is None when those rows contain only one label.
     """
     if TARGET not in result.frame:
         return 0, None, None
