@@ -89,3 +89,59 @@ def test_pip_command_targets_lambda(
     assert "manylinux_2_28_aarch64" in command
     assert "manylinux2014_aarch64" in command
     assert "--only-binary=:all:" in command
+
+
+IMPORT_CHECK = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+from lambdas.api.handler import handler
+import lambdas.api.handler, satisfaction
+assert lambdas.api.handler.__file__.startswith(sys.argv[1]), lambdas.api.handler.__file__
+assert satisfaction.__file__.startswith(sys.argv[1]), satisfaction.__file__
+event = json.loads(sys.argv[3])
+print(handler(event, None)["statusCode"])
+"""
+
+
+def test_bundle_sources_run_alone(
+    tmp_path: Path, model_dir: Path, passenger: dict
+) -> None:
+    """Check that the copied sources serve a prediction with no other project code.
+
+    ``python -S`` skips site-packages' .pth files, so the editable install of
+    this repository cannot supply a module the bundle lacks.
+    """
+    import site
+    import subprocess
+    import sys
+
+    from .conftest import http_api_event
+
+    bundle.copy_sources(tmp_path)
+    site_packages = site.getsitepackages()[0]
+    event = http_api_event("POST", "/predict", passenger, stage="$default")
+    environment = {
+        "SATISFACTION_MODEL_URI": str(model_dir),
+        "SATISFACTION_LOG_LEVEL": "WARNING",
+        "PATH": "/usr/bin:/bin",
+    }
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            IMPORT_CHECK,
+            str(tmp_path),
+            site_packages,
+            json.dumps(event),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "200"
