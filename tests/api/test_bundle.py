@@ -94,10 +94,10 @@ def test_pip_command_targets_lambda(
 IMPORT_CHECK = """
 import json, sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
-from lambdas.api.handler import handler
 import lambdas.api.handler, satisfaction
-assert lambdas.api.handler.__file__.startswith(sys.argv[1]), lambdas.api.handler.__file__
-assert satisfaction.__file__.startswith(sys.argv[1]), satisfaction.__file__
+from lambdas.api.handler import handler
+for module in (lambdas.api.handler, satisfaction):
+    assert module.__file__.startswith(sys.argv[1]), module.__file__
 event = json.loads(sys.argv[3])
 print(handler(event, None)["statusCode"])
 """
