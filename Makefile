@@ -19,7 +19,7 @@ $(INSTALLED): requirements.txt requirements-lambda.txt requirements-dev.txt pypr
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --config-settings editable_mode=compat -e .
 	touch $@
 
 install: $(INSTALLED)  ## Create .venv and install the project with its dependencies

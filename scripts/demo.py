@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,8 @@ ARTIFACTS = Path("artifacts")
 EVALUATION = ARTIFACTS / "evaluation"
 SCORED = ARTIFACTS / "predictions" / "scored.csv"
 SYNTHETIC_ROWS = 20_000
+# dvc.yaml's commands call `python` and `satisfaction`: they must be this venv's.
+ENVIRONMENT = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 GOOD_PASSENGER = {
     "Gender": "Female",
@@ -59,9 +62,11 @@ def banner(text: str) -> None:
 def run(*command: str) -> None:
     """Run a command from the repository root and stop the demo if it fails."""
     print("$ " + " ".join(command), flush=True)
-    completed = subprocess.run(command, cwd=ROOT, check=False)
+    completed = subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, check=False)
     if completed.returncode != 0:
-        sys.exit(f"demo stopped: '{' '.join(command)}' exited with {completed.returncode}")
+        sys.exit(
+            f"demo stopped: '{' '.join(command)}' exited with {completed.returncode}"
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -103,7 +108,7 @@ def prepare_data(data: Path | None) -> str:
 
 
 def approve_registered_version() -> str:
-    registration = json.loads((ROOT / EVALUATION / "registration.json").read_text())
+    registration = json.loads((ROOT / ARTIFACTS / "registration.json").read_text())
     version = str(registration["version"])
     run(
         str(BIN / "satisfaction"),
@@ -149,7 +154,9 @@ def call_api(port: int) -> None:
     """Start the API under uvicorn, send a good and a bad request, then stop it."""
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(BIN / "satisfaction"), "serve", "--port", str(port)], cwd=ROOT
+        [str(BIN / "satisfaction"), "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=ENVIRONMENT,
     )
     try:
         wait_for_health(base_url, server, timeout=30)
@@ -171,12 +178,17 @@ def print_summary(description: str, version: str, durations: dict[str, float]) -
     banner("Summary")
     print(f"Data:            {description}")
     print(f"Model version:   {version} (Approved, local registry)")
-    print("Test split:      " + ", ".join(
-        f"{name} {metrics[name]:.4f}"
-        for name in ("accuracy", "roc_auc", "f1", "log_loss")
-        if name in metrics
-    ))
-    print(f"Processed data:  {ARTIFACTS}/data (train, validation, test, baseline, report)")
+    print(
+        "Test split:      "
+        + ", ".join(
+            f"{name} {metrics[name]:.4f}"
+            for name in ("accuracy", "roc_auc", "f1", "log_loss")
+            if name in metrics
+        )
+    )
+    print(
+        f"Processed data:  {ARTIFACTS}/data (train, validation, test, baseline, report)"
+    )
     print(f"Model:           {ARTIFACTS}/model (model.ubj, metadata.json)")
     print(f"Plots:           {EVALUATION}/*.png")
     print(f"Registry:        {ARTIFACTS}/registry ('satisfaction registry list')")
@@ -185,7 +197,9 @@ def print_summary(description: str, version: str, durations: dict[str, float]) -
         "MLflow runs:     .venv/bin/mlflow ui --backend-store-uri "
         "sqlite:///artifacts/mlflow.db  (then open http://127.0.0.1:5000)"
     )
-    print("Timings:         " + ", ".join(f"{k} {v:.1f} s" for k, v in durations.items()))
+    print(
+        "Timings:         " + ", ".join(f"{k} {v:.1f} s" for k, v in durations.items())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
