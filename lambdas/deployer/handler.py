@@ -1,8 +1,8 @@
 """Point the API Lambda at the newest Approved model version.
 
 EventBridge invokes ``handler`` with "SageMaker Model Package State Change"
-events. The event is only a trigger: the deployer asks the registry for the
-newest Approved version (``SageMakerModelRegistry.latest_approved``, the rule
+events. The event is only a trigger: the deployer reads the newest Approved
+version from the registry (``SageMakerModelRegistry.latest_approved``, the rule
 the local registry and the API use too) and makes the API function serve it:
 
 - its environment gets ``SATISFACTION_MODEL_URI`` (the version's ModelDataUrl)
@@ -73,7 +73,7 @@ class DeployerConfig(BaseModel):
 
 
 class PackageStateDetail(BaseModel):
-    """The fields of the event's ``detail`` (a model package description) used here."""
+    """Fields of the event's ``detail`` (a model package description) that are used."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -142,7 +142,11 @@ class Deployer:
     lambda_client: Any
     ssm_client: Any
     sleep: Callable[[float], None] = time.sleep
+    # Backoff doubles from base_delay_seconds up to max_delay_seconds. The sleeps add
+    # up to 39 s for the function update (8 attempts) and 7 s for the registry wait
+    # (4 attempts), so the function timeout should be at least 60 s.
     max_attempts: int = 8
+    registry_attempts: int = 4
     base_delay_seconds: float = 1.0
     max_delay_seconds: float = 8.0
 
@@ -223,7 +227,7 @@ class Deployer:
         if detail.ModelPackageVersion is None:
             return
         expected = ApprovalStatus(detail.ModelApprovalStatus)
-        for attempt in range(1, self.max_attempts + 1):
+        for attempt in range(1, self.registry_attempts + 1):
             try:
                 current = self.registry.get(detail.ModelPackageVersion).approval_status
             except RegistryError as error:
@@ -235,7 +239,7 @@ class Deployer:
                 return
             if current is expected:
                 return
-            if attempt < self.max_attempts:
+            if attempt < self.registry_attempts:
                 self.sleep(self.delay(attempt))
         logger.warning(
             "registry shows version %s as %s, the event as %s; using the registry",
@@ -259,7 +263,7 @@ class Deployer:
             )
             if configuration.get("LastUpdateStatus") == "InProgress":
                 logger.info("function %s has an update in progress; waiting", name)
-                self.sleep(self.delay(attempt))
+                self.pause_before_retry(attempt)
                 continue
 
             current = (configuration.get("Environment") or {}).get("Variables") or {}
@@ -286,7 +290,7 @@ class Deployer:
                     attempt,
                     self.max_attempts,
                 )
-                self.sleep(self.delay(attempt))
+                self.pause_before_retry(attempt)
                 continue
             logger.info("function %s now serves version %s", name, state.version)
             return True
@@ -318,6 +322,11 @@ class Deployer:
 
     def delay(self, attempt: int) -> float:
         return min(self.base_delay_seconds * 2 ** (attempt - 1), self.max_delay_seconds)
+
+    def pause_before_retry(self, attempt: int) -> None:
+        """Sleep before the next function update attempt; not after the last one."""
+        if attempt < self.max_attempts:
+            self.sleep(self.delay(attempt))
 
 
 @lru_cache(maxsize=1)

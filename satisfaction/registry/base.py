@@ -84,7 +84,7 @@ def validate_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ApprovalChange:
-    """One approval status change: the new status, when, by whom and why."""
+    """One approval status change: the new status, its time, the user and the reason."""
 
     status: ApprovalStatus
     changed_at: datetime

@@ -139,7 +139,8 @@ def build_register_parser(settings: Settings) -> argparse.ArgumentParser:
         prog="satisfaction register",
         description="Apply the quality gate to the evaluation report and, if the model "
         "passes, register it as a new version of the model package group. Exits 1 "
-        "without registering when a metric is below its minimum.",
+        "without registering when a metric is below its minimum, and 2 when an "
+        "input is missing, invalid or the evaluation belongs to another model.",
     )
     parser.add_argument(
         "--model-dir",
@@ -184,6 +185,7 @@ def build_register_parser(settings: Settings) -> argparse.ArgumentParser:
         help="Where to write the result as JSON: version, status and gate figures "
         "(default: %(default)s). Written whether or not the gate passes.",
     )
+
     sagemaker = parser.add_argument_group("SageMaker backend")
     sagemaker.add_argument(
         "--model-data-url",
@@ -342,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("approve", "Approve a version. The newest Approved version serves."),
         (
             "reject",
-            "Reject a version. If it was serving, the previous Approved serves.",
+            "Reject a version. If it was serving, the previous Approved one serves.",
         ),
     ):
         command = commands.add_parser(name, help=summary, description=summary)

@@ -2,9 +2,9 @@
 
 Layout: ``<root>/<group>/<version>/{model.ubj, metadata.json, package.json}``,
 plus ``evaluation.json`` when the evaluation report is registered with the
-model. A version folder's model files are written once, made read-only and
-never change; only ``package.json`` (approval status, history) is replaced,
-atomically, under a lock on the group.
+model. A version folder's model files are written once and made read-only.
+Only ``package.json`` (approval status, history) is ever replaced, atomically
+and under a lock on the group.
 
 Version numbers come from an atomic ``mkdir``, so concurrent registrations get
 distinct numbers. ``package.json`` is written last: a folder without it is a
@@ -240,8 +240,8 @@ class LocalModelRegistry(ModelRegistry):
     @contextlib.contextmanager
     def _group_lock(self) -> Iterator[None]:
         """Serialise status updates, so that no history entry is lost."""
-        # NOTE: fcntl locks exist on Linux and macOS only; on Windows the lock is
-        # skipped and two concurrent approvals of one version can lose a history entry.
+        # NOTE: fcntl exists on Linux and macOS only. On Windows the lock is skipped,
+        # so two concurrent approvals of one version can lose a history entry.
         try:
             import fcntl
         except ImportError:

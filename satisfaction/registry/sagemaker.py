@@ -41,6 +41,7 @@ ARCHIVE_NAME = "model.tar.gz"
 # scores with its own xgboost; the image is what a SageMaker endpoint would use.
 DEFAULT_XGBOOST_IMAGE_VERSION = "3.0-5"
 MAX_DESCRIPTION_LENGTH = 1024
+MISSING_GROUP_ERRORS = frozenset({"ValidationException", "ResourceNotFound"})
 
 
 class SageMakerModelRegistry(ModelRegistry):
@@ -209,7 +210,8 @@ class SageMakerModelRegistry(ModelRegistry):
             self.client.describe_model_package_group(ModelPackageGroupName=self.group)
             return
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ValidationException":
+            # SageMaker reports a missing group as a ValidationException.
+            if error.response["Error"]["Code"] not in MISSING_GROUP_ERRORS:
                 raise RegistryError(
                     f"describe_model_package_group failed: {error}"
                 ) from None
@@ -327,7 +329,7 @@ def _aws_errors() -> tuple[type[Exception], ...]:
 
 
 def _is_missing_group(error: Exception) -> bool:
-    """Return whether ``error`` says the model package group does not exist."""
+    """Return whether ``error`` reports that the model package group does not exist."""
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return False

@@ -240,7 +240,7 @@ def test_stale_event_uses_registry_state(account):
     result = account.deployer.handle(state_change_event(2, "Approved"))
 
     assert result["serving_version"] == 1
-    assert len(account.sleeps) == account.deployer.max_attempts - 1
+    assert len(account.sleeps) == account.deployer.registry_attempts - 1
     assert_serving(account, 1)
 
 
@@ -308,7 +308,8 @@ def test_update_conflict_gives_up_after_budget(account):
 
     with pytest.raises(DeploymentError, match="still being updated"):
         account.deployer.handle(state_change_event(1, "Approved"))
-    assert len(account.sleeps) == account.deployer.max_attempts
+    assert len(account.sleeps) == account.deployer.max_attempts - 1
+    assert sum(account.sleeps) == 39.0
     assert max(account.sleeps) == account.deployer.max_delay_seconds
 
 

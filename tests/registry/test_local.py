@@ -107,7 +107,7 @@ def test_concurrent_registrations_get_distinct_versions(local_registry, model_fa
         )
 
     assert sorted(package.version for package in packages) == list(range(1, 9))
-    # Each version holds the model that its registration copied.
+    # Each version contains the model that its registration copied.
     for package in packages:
         assert load_model(Path(package.model_uri)).metadata.model_sha256 == (
             package.model_sha256
