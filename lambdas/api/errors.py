@@ -95,8 +95,7 @@ def _status_for(errors: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]
             reason = (error.get("ctx") or {}).get("error", "invalid JSON")
             position = error["loc"][1] if len(error["loc"]) > 1 else "?"
             msg = (
-                f"body: request body is not valid JSON ({reason} "
-                f"at character {position})"
+                f"body: request body is not valid JSON ({reason}, character {position})"
             )
             return 400, [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
         if error["type"] == "missing" and tuple(error["loc"]) == ("body",):
@@ -157,6 +156,10 @@ async def _http_error_handler(
         msg = f"no route for {request.url.path}. /docs lists the routes"
     if exc.status_code == 405:
         msg = f"method {request.method} is not allowed for {request.url.path}"
+    if exc.status_code == 400:
+        # FastAPI raises this when json.loads fails other than with a
+        # JSONDecodeError, for example on arrays nested thousands deep.
+        msg = f"body: request body cannot be parsed as JSON ({msg})"
     return error_response(exc.status_code, msg, "http_error", headers=exc.headers)
 
 

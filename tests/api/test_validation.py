@@ -315,3 +315,21 @@ def test_routing_errors_use_error_body(
 
     assert response.status_code == status
     assert response.json()["detail"][0]["type"] == "http_error"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"null", 422),
+        (b'"text"', 422),
+        (b"[" * 100_000, 400),
+        (b"\xff\xfe", 400),
+        (b'{"gender": "male\x00"}', 400),
+    ],
+    ids=["null", "string", "deep nesting", "not utf-8", "control character"],
+)
+def test_odd_bodies_rejected(client: TestClient, body: bytes, status: int) -> None:
+    response = client.post("/predict", content=body, headers=JSON)
+
+    assert response.status_code == status
+    assert response.json()["detail"][0]["msg"].startswith("body:")
