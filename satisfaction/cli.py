@@ -32,6 +32,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "scoring.batch",
         "Score a CSV in either layout with the approved model.",
     ),
+    "drift": (
+        "monitoring.step",
+        "Check a survey batch for drift against the baselines.",
+    ),
     "serve": ("lambdas.api.serve", "Run the prediction API under uvicorn."),
 }
 

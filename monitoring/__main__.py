@@ -1,0 +1,5 @@
+import sys
+
+from monitoring.step import main
+
+sys.exit(main())
