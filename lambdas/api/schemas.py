@@ -53,6 +53,14 @@ IGNORED_COLUMNS = frozenset({ROW_NUMBER, TARGET})
 
 MAX_PASSENGER_ID_LENGTH = 64
 
+# Units shown in the OpenAPI schema as the extension field "unit".
+UNITS: dict[str, str] = {
+    "age": "years",
+    "flight_distance": "miles",
+    "departure_delay_in_minutes": "minutes",
+    "arrival_delay_in_minutes": "minutes",
+}
+
 _CANONICAL_KEYS = frozenset({*(feature.name for feature in FEATURES), "passenger_id"})
 
 EXAMPLE_PASSENGER: dict[str, Any] = {
@@ -121,11 +129,13 @@ def _category_validator(feature: Feature) -> BeforeValidator:
 def _field_definition(feature: Feature) -> tuple[Any, Any]:
     if feature.kind is FeatureKind.CATEGORY:
         accepted = accepted_category_values(feature.name)
+        aliases = accepted[len(feature.levels) :]
         description = (
             f"{feature.description}. One of {list(feature.levels)}, matched "
-            f"case-insensitively, and the single-file edition's values are accepted "
-            f"too: {accepted[len(feature.levels) :] or 'none'}."
+            "case-insensitively."
         )
+        if aliases:
+            description += f" The single-file edition's {aliases} are accepted too."
         annotation = Annotated[str, _category_validator(feature)]
         return annotation, Field(
             description=description,
@@ -143,11 +153,11 @@ def _field_definition(feature: Feature) -> tuple[Any, Any]:
             **bounds,
         )
 
-    unit = "minutes" if "delay" in feature.name else None
+    unit = UNITS.get(feature.name)
     if feature.nullable:
         description = (
-            f"{feature.description}. A number, null, an empty string or omitted "
-            "when unknown."
+            f"{feature.description}. An empty string or a missing field also "
+            "means unknown."
         )
         annotation = Annotated[float | None, BeforeValidator(_empty_to_none)]
         return annotation, Field(
