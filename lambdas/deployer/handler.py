@@ -45,6 +45,9 @@ EVENT_DETAIL_TYPE = "SageMaker Model Package State Change"
 HANDLED_STATUSES = frozenset({ApprovalStatus.APPROVED, ApprovalStatus.REJECTED})
 MODEL_URI_VARIABLE = "SATISFACTION_MODEL_URI"
 MODEL_VERSION_VARIABLE = "SATISFACTION_MODEL_VERSION"
+# Placeholder value that the CDK stack gives the SSM parameter before the first
+# deployment; it means "no state recorded yet", not an invalid value.
+INITIAL_PARAMETER_VALUE = "none"
 # Lambda error codes while another update of the function is in progress, or when
 # the function changed between our read and our write (RevisionId mismatch).
 RETRYABLE_LAMBDA_ERRORS = frozenset(
@@ -306,7 +309,8 @@ class Deployer:
         current: ServingState | None = None
         try:
             value = self.ssm_client.get_parameter(Name=name)["Parameter"]["Value"]
-            current = ServingState.model_validate_json(value)
+            if value != INITIAL_PARAMETER_VALUE:
+                current = ServingState.model_validate_json(value)
         except self.ssm_client.exceptions.ParameterNotFound:
             logger.info("parameter %s does not exist yet; creating it", name)
         except ValidationError:

@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = Path("artifacts/model")
 DEFAULT_EVALUATION = Path("artifacts/evaluation/evaluation.json")
-DEFAULT_OUTPUT = Path("artifacts/evaluation/registration.json")
+# Outside artifacts/evaluation, which is the evaluate stage's DVC output.
+DEFAULT_OUTPUT = Path("artifacts/registration.json")
 
 EXIT_OK = 0
 EXIT_FAILED = 1

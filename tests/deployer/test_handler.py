@@ -253,6 +253,16 @@ def test_missing_parameter_is_created(account):
     assert account.parameter()["version"] == 1
 
 
+def test_initial_parameter_value_is_replaced(account, caplog):
+    account.add_version()
+    account.ssm.put_parameter(Name=PARAMETER, Value="none", Type="String")
+
+    approve(account, 1)
+
+    assert account.parameter()["version"] == 1
+    assert "invalid value" not in caplog.text
+
+
 def test_invalid_parameter_value_is_replaced(account):
     account.add_version()
     account.ssm.put_parameter(Name=PARAMETER, Value="not json", Type="String")

@@ -75,7 +75,7 @@ def trained(tmp_path: Path) -> Path:
 
 
 def registration(tmp_path: Path) -> dict:
-    return json.loads((tmp_path / "artifacts/evaluation/registration.json").read_text())
+    return json.loads((tmp_path / "artifacts/registration.json").read_text())
 
 
 # satisfaction register
