@@ -18,10 +18,13 @@ importing this module stays cheap.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from satisfaction.config import Settings
@@ -46,6 +49,7 @@ FAIL_STEP = "GateFailed"
 
 # The property file that the condition step reads, and the JSON paths in it.
 EVALUATION_REPORT = "EvaluationReport"
+EVALUATION_OUTPUT = "evaluation"
 EVALUATION_FILE = "evaluation.json"
 ROC_AUC_PATH = "binary_classification_metrics.roc_auc.value"
 ACCURACY_PATH = "binary_classification_metrics.accuracy.value"
@@ -56,6 +60,10 @@ ACCURACY_PATH = "binary_classification_metrics.accuracy.value"
 # training_image_uri of a custom image if the jobs fail on it.
 SKLEARN_IMAGE_VERSION = "1.4-2"
 XGBOOST_IMAGE_VERSION = "3.0-5"
+
+# Processing outputs (one S3 prefix each) and the ones training reads as channels.
+PROCESSING_OUTPUTS = ("train", "validation", "test", "baseline", "report")
+TRAINING_CHANNELS = ("train", "validation", "baseline")
 
 # Container paths fixed by the SageMaker processing and training job contracts.
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -244,15 +252,27 @@ def build_pipeline_definition(
 
 @contextmanager
 def _offline_sdk_environment(region: str) -> Iterator[None]:
-    """Set the environment the SDK needs offline, and restore it afterwards."""
+    """Set the environment the SDK needs offline, and restore it afterwards.
+
+    Also quiets the SDK's logging and warnings, and disables its telemetry.
+    """
     overrides = dict(_OFFLINE_ENVIRONMENT)
     overrides["AWS_DEFAULT_REGION"] = region
     saved = {name: os.environ.get(name) for name in overrides}
     os.environ.update(overrides)
+    sdk_logger = logging.getLogger("sagemaker")
+    sdk_log_level = sdk_logger.level
+    # The SDK logs expected events of a pipeline build as warnings ("Popping out
+    # 'ProcessingJobName'...", "No Job being started"), which would clutter synth.
+    sdk_logger.setLevel(logging.ERROR)
     try:
-        with _telemetry_disabled():
+        with _telemetry_disabled(), warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="Running within a PipelineSession"
+            )
             yield
     finally:
+        sdk_logger.setLevel(sdk_log_level)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -284,6 +304,78 @@ def _skip_telemetry(*args: object, **kwargs: object) -> None:
     return None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every job step of one build shares."""
+
+    session: Any
+    role_arn: str
+    artifacts_bucket: str
+    pipeline_name: str
+    code_uri: str
+    requirements_file: str
+    parameters: dict[str, Any]
+    cache: Any
+
+    def output_uri(self, name: str) -> Any:
+        """Return the S3 URI of output ``name`` under this execution's prefix.
+
+        One prefix per execution, so a cached step never reads outputs that a
+        later execution overwrote.
+        """
+        from sagemaker.core.workflow.execution_variables import ExecutionVariables
+        from sagemaker.core.workflow.functions import Join
+
+        return Join(
+            on="/",
+            values=[
+                f"s3://{self.artifacts_bucket}/{self.pipeline_name}",
+                ExecutionVariables.PIPELINE_EXECUTION_ID,
+                name,
+            ],
+        )
+
+    def processor(self, job_name: str, image_uri: str) -> Any:
+        """Return a processor that runs a step module from the source archive."""
+        from sagemaker.core.processing import ScriptProcessor
+
+        return ScriptProcessor(
+            role=self.role_arn,
+            image_uri=image_uri,
+            command=["/bin/sh", "-c", PROCESSING_BOOTSTRAP, "bootstrap"],
+            instance_type=self.parameters[PROCESSING_INSTANCE_TYPE],
+            instance_count=self.parameters[PROCESSING_INSTANCE_COUNT],
+            base_job_name=f"{self.pipeline_name}-{job_name}",
+            env={"REQUIREMENTS_FILE": self.requirements_file},
+            sagemaker_session=self.session,
+        )
+
+    def processing_input(self, name: str, source: Any, local_path: str) -> Any:
+        from sagemaker.core.shapes import ProcessingInput, ProcessingS3Input
+
+        return ProcessingInput(
+            input_name=name,
+            s3_input=ProcessingS3Input(
+                s3_uri=source,
+                local_path=local_path,
+                s3_data_type="S3Prefix",
+                s3_input_mode="File",
+            ),
+        )
+
+    def processing_output(self, name: str) -> Any:
+        from sagemaker.core.shapes import ProcessingOutput, ProcessingS3Output
+
+        return ProcessingOutput(
+            output_name=name,
+            s3_output=ProcessingS3Output(
+                s3_uri=self.output_uri(name),
+                local_path=f"{PROCESSING_ROOT}/{name}",
+                s3_upload_mode="EndOfJob",
+            ),
+        )
+
+
 def _build(
     *,
     role_arn: str,
@@ -301,36 +393,8 @@ def _build(
 ) -> str:
     import boto3
     from sagemaker.core import image_uris
-    from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
-    from sagemaker.core.processing import ScriptProcessor
-    from sagemaker.core.shapes import (
-        ProcessingInput,
-        ProcessingOutput,
-        ProcessingS3Input,
-        ProcessingS3Output,
-    )
-    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig
-    from sagemaker.core.workflow import (
-        ParameterFloat,
-        ParameterInteger,
-        ParameterString,
-        PropertyFile,
-    )
-    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
-    from sagemaker.core.workflow.execution_variables import ExecutionVariables
-    from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.core.workflow.pipeline_context import PipelineSession
-    from sagemaker.mlops.workflow import (
-        CacheConfig,
-        ConditionStep,
-        FailStep,
-        ModelStep,
-        Pipeline,
-        ProcessingStep,
-        TrainingStep,
-    )
-    from sagemaker.serve.model_builder import ModelBuilder
-    from sagemaker.train import ModelTrainer
+    from sagemaker.mlops.workflow import CacheConfig, Pipeline
 
     session = PipelineSession(
         boto_session=boto3.Session(region_name=region),
@@ -340,48 +404,17 @@ def _build(
     # already cached. ModelBuilder.register() calls it, so cache the name here.
     session._default_bucket = artifacts_bucket
 
-    gate = default_gate()
-    input_data_uri = ParameterString(
-        name=INPUT_DATA_URI,
-        default_value=f"s3://{artifacts_bucket}/{pipeline_name}/raw/train.csv",
+    parameters = _pipeline_parameters(artifacts_bucket, pipeline_name)
+    job = _Job(
+        session=session,
+        role_arn=role_arn,
+        artifacts_bucket=artifacts_bucket,
+        pipeline_name=pipeline_name,
+        code_uri=code_uri,
+        requirements_file=requirements_file,
+        parameters=parameters,
+        cache=CacheConfig(enable_caching=True, expire_after="P30D"),
     )
-    processing_instance_type = ParameterString(
-        name=PROCESSING_INSTANCE_TYPE, default_value=DEFAULT_PROCESSING_INSTANCE_TYPE
-    )
-    processing_instance_count = ParameterInteger(
-        name=PROCESSING_INSTANCE_COUNT, default_value=1
-    )
-    training_instance_type = ParameterString(
-        name=TRAINING_INSTANCE_TYPE, default_value=DEFAULT_TRAINING_INSTANCE_TYPE
-    )
-    training_instance_count = ParameterInteger(
-        name=TRAINING_INSTANCE_COUNT, default_value=1
-    )
-    min_roc_auc = ParameterFloat(name=MIN_ROC_AUC, default_value=gate[MIN_ROC_AUC])
-    min_accuracy = ParameterFloat(name=MIN_ACCURACY, default_value=gate[MIN_ACCURACY])
-    parameters = [
-        input_data_uri,
-        processing_instance_type,
-        processing_instance_count,
-        training_instance_type,
-        training_instance_count,
-        min_roc_auc,
-        min_accuracy,
-    ]
-
-    def output_uri(*parts: str) -> Join:
-        # One prefix per execution, so a cached step never reads outputs that a
-        # later execution overwrote.
-        return Join(
-            on="/",
-            values=[
-                f"s3://{artifacts_bucket}/{pipeline_name}",
-                ExecutionVariables.PIPELINE_EXECUTION_ID,
-                *parts,
-            ],
-        )
-
-    cache = CacheConfig(enable_caching=True, expire_after="P30D")
     processing_image = processing_image_uri or image_uris.retrieve(
         "sklearn", region=region, version=SKLEARN_IMAGE_VERSION
     )
@@ -389,164 +422,230 @@ def _build(
         "xgboost", region=region, version=XGBOOST_IMAGE_VERSION
     )
 
-    def processor(base_job_name: str, image_uri: str) -> ScriptProcessor:
-        return ScriptProcessor(
-            role=role_arn,
-            image_uri=image_uri,
-            command=["/bin/sh", "-c", PROCESSING_BOOTSTRAP, "bootstrap"],
-            instance_type=processing_instance_type,
-            instance_count=processing_instance_count,
-            base_job_name=base_job_name,
-            env={"REQUIREMENTS_FILE": requirements_file},
-            sagemaker_session=session,
-        )
-
-    def s3_input(name: str, source, destination: str) -> ProcessingInput:
-        return ProcessingInput(
-            input_name=name,
-            s3_input=ProcessingS3Input(
-                s3_uri=source,
-                local_path=destination,
-                s3_data_type="S3Prefix",
-                s3_input_mode="File",
-            ),
-        )
-
-    def s3_output(name: str) -> ProcessingOutput:
-        return ProcessingOutput(
-            output_name=name,
-            s3_output=ProcessingS3Output(
-                s3_uri=output_uri(name),
-                local_path=f"{PROCESSING_ROOT}/{name}",
-                s3_upload_mode="EndOfJob",
-            ),
-        )
-
-    # 1. Processing: validate, clean and split the raw survey file.
-    split_names = ["train", "validation", "test", "baseline", "report"]
-    process_step = ProcessingStep(
-        name=PROCESS_STEP,
-        step_args=processor(f"{pipeline_name}-process", processing_image).run(
-            code=code_uri,
-            inputs=[
-                s3_input("data", input_data_uri, f"{PROCESSING_ROOT}/input/data"),
-            ],
-            outputs=[s3_output(name) for name in split_names],
-            arguments=[
-                "processing",
-                "--input",
-                f"{PROCESSING_ROOT}/input/data",
-                "--output-dir",
-                PROCESSING_ROOT,
-                *_options(process_arguments),
-            ],
-        ),
-        cache_config=cache,
+    process_step = _process_step(job, processing_image, process_arguments)
+    train_step = _train_step(
+        job, process_step, training_image, hyperparameters, mlflow_tracking_arn
     )
-    split_uris = {
-        name: process_step.properties.ProcessingOutputConfig.Outputs[
-            name
-        ].S3Output.S3Uri
-        for name in split_names
-    }
+    # The evaluation job loads the model, so it runs on the XGBoost image.
+    evaluate_step = _evaluate_step(
+        job, process_step, train_step, training_image, mlflow_tracking_arn
+    )
+    gate_step = _gate_step(
+        job, train_step, evaluate_step, training_image, model_package_group
+    )
 
-    # 2. Training, in the XGBoost framework container's script mode: the
-    # container downloads the archive named by sagemaker_submit_directory and
-    # runs sagemaker_program with the other hyperparameters as arguments.
+    pipeline = Pipeline(
+        name=pipeline_name,
+        parameters=list(parameters.values()),
+        steps=[process_step, train_step, evaluate_step, gate_step],
+        sagemaker_session=session,
+    )
+    document = json.loads(pipeline.definition())
+    _remove_serving_environment(document)
+    # Sorted keys, so equal definitions are equal bytes whatever the SDK's order.
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def _pipeline_parameters(artifacts_bucket: str, pipeline_name: str) -> dict[str, Any]:
+    """Return the pipeline parameters by name, in declaration order."""
+    from sagemaker.core.workflow import (
+        ParameterFloat,
+        ParameterInteger,
+        ParameterString,
+    )
+
+    gate = default_gate()
+    parameters = [
+        ParameterString(
+            name=INPUT_DATA_URI,
+            default_value=f"s3://{artifacts_bucket}/{pipeline_name}/raw/train.csv",
+        ),
+        ParameterString(
+            name=PROCESSING_INSTANCE_TYPE,
+            default_value=DEFAULT_PROCESSING_INSTANCE_TYPE,
+        ),
+        ParameterInteger(name=PROCESSING_INSTANCE_COUNT, default_value=1),
+        ParameterString(
+            name=TRAINING_INSTANCE_TYPE, default_value=DEFAULT_TRAINING_INSTANCE_TYPE
+        ),
+        ParameterInteger(name=TRAINING_INSTANCE_COUNT, default_value=1),
+        ParameterFloat(name=MIN_ROC_AUC, default_value=gate[MIN_ROC_AUC]),
+        ParameterFloat(name=MIN_ACCURACY, default_value=gate[MIN_ACCURACY]),
+    ]
+    return {parameter.name: parameter for parameter in parameters}
+
+
+def _process_step(job: _Job, image_uri: str, process_arguments: dict[str, str]) -> Any:
+    """Return step 1: validate, clean and split the raw survey file."""
+    from sagemaker.mlops.workflow import ProcessingStep
+
+    data_dir = f"{PROCESSING_ROOT}/input/data"
+    step_args = job.processor("process", image_uri).run(
+        code=job.code_uri,
+        inputs=[job.processing_input("data", job.parameters[INPUT_DATA_URI], data_dir)],
+        outputs=[job.processing_output(name) for name in PROCESSING_OUTPUTS],
+        arguments=[
+            "processing",
+            "--input",
+            data_dir,
+            "--output-dir",
+            PROCESSING_ROOT,
+            *_options(process_arguments),
+        ],
+    )
+    return ProcessingStep(
+        name=PROCESS_STEP, step_args=step_args, cache_config=job.cache
+    )
+
+
+def _split_uri(process_step: Any, name: str) -> Any:
+    outputs = process_step.properties.ProcessingOutputConfig.Outputs
+    return outputs[name].S3Output.S3Uri
+
+
+def _train_step(
+    job: _Job,
+    process_step: Any,
+    image_uri: str,
+    hyperparameters: dict[str, str],
+    mlflow_tracking_arn: str | None,
+) -> Any:
+    """Return step 2: train in the XGBoost framework container's script mode.
+
+    The container downloads the archive named by ``sagemaker_submit_directory``
+    and runs ``sagemaker_program`` with the other hyperparameters as arguments.
+    """
+    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig
+    from sagemaker.mlops.workflow import TrainingStep
+    from sagemaker.train import ModelTrainer
+
     # Without a tracking server the run goes to a SQLite file in the output data
     # folder, which SageMaker uploads with the job's output.
     tracking_uri = mlflow_tracking_arn or "sqlite:////opt/ml/output/data/mlflow.db"
-    training_environment = {
-        "PYTHONPATH": CODE_DIR,
-        "SATISFACTION_MLFLOW_TRACKING_URI": tracking_uri,
-    }
     trainer = ModelTrainer(
-        training_image=training_image,
-        role=role_arn,
-        base_job_name=f"{pipeline_name}-train",
-        sagemaker_session=session,
+        training_image=image_uri,
+        role=job.role_arn,
+        base_job_name=f"{job.pipeline_name}-train",
+        sagemaker_session=job.session,
         compute=Compute(
-            instance_type=training_instance_type,
-            instance_count=training_instance_count,
+            instance_type=job.parameters[TRAINING_INSTANCE_TYPE],
+            instance_count=job.parameters[TRAINING_INSTANCE_COUNT],
         ),
         hyperparameters={
             **hyperparameters,
             # JSON-encoded like every other value, so the container's
             # hyperparameter parser reads all of them as JSON.
             "sagemaker_program": json.dumps(TRAINING_PROGRAM),
-            "sagemaker_submit_directory": json.dumps(code_uri),
+            "sagemaker_submit_directory": json.dumps(job.code_uri),
         },
-        environment=training_environment,
+        environment={
+            "PYTHONPATH": CODE_DIR,
+            "SATISFACTION_MLFLOW_TRACKING_URI": tracking_uri,
+        },
         output_data_config=OutputDataConfig(
-            s3_output_path=f"s3://{artifacts_bucket}/{pipeline_name}/models"
+            s3_output_path=f"s3://{job.artifacts_bucket}/{job.pipeline_name}/models"
         ),
     )
-    train_step = TrainingStep(
+    channels = [
+        InputData(channel_name=name, data_source=_split_uri(process_step, name))
+        for name in TRAINING_CHANNELS
+    ]
+    return TrainingStep(
         name=TRAIN_STEP,
-        step_args=trainer.train(
-            input_data_config=[
-                InputData(channel_name=name, data_source=split_uris[name])
-                for name in ("train", "validation", "baseline")
-            ]
-        ),
-        cache_config=cache,
+        step_args=trainer.train(input_data_config=channels),
+        cache_config=job.cache,
     )
-    model_data = train_step.properties.ModelArtifacts.S3ModelArtifacts
 
-    # 3. Evaluation: test metrics of the trained model, read by the gate.
+
+def _evaluate_step(
+    job: _Job,
+    process_step: Any,
+    train_step: Any,
+    image_uri: str,
+    mlflow_tracking_arn: str | None,
+) -> Any:
+    """Return step 3: test metrics of the trained model, read by the gate."""
+    from sagemaker.core.workflow import PropertyFile
+    from sagemaker.mlops.workflow import ProcessingStep
+
+    model_dir = f"{PROCESSING_ROOT}/model"
+    test_dir = f"{PROCESSING_ROOT}/test"
+    model_data = train_step.properties.ModelArtifacts.S3ModelArtifacts
     # The test metrics join the training run when there is a tracking server.
     if mlflow_tracking_arn:
-        evaluation_tracking = ["--tracking-uri", mlflow_tracking_arn]
+        tracking = ["--tracking-uri", mlflow_tracking_arn]
     else:
-        evaluation_tracking = ["--no-tracking"]
-    evaluation_report = PropertyFile(
-        name=EVALUATION_REPORT, output_name="evaluation", path=EVALUATION_FILE
-    )
-    evaluate_step = ProcessingStep(
-        name=EVALUATE_STEP,
-        step_args=processor(f"{pipeline_name}-evaluate", training_image).run(
-            code=code_uri,
-            inputs=[
-                s3_input("model", model_data, f"{PROCESSING_ROOT}/model"),
-                s3_input("test", split_uris["test"], f"{PROCESSING_ROOT}/test"),
-            ],
-            outputs=[s3_output("evaluation")],
-            arguments=[
-                "evaluation",
-                "--model-dir",
-                f"{PROCESSING_ROOT}/model",
-                "--test-dir",
-                f"{PROCESSING_ROOT}/test",
-                "--output-dir",
-                f"{PROCESSING_ROOT}/evaluation",
-                "--min-roc-auc",
-                min_roc_auc.to_string(),
-                "--min-accuracy",
-                min_accuracy.to_string(),
-                *evaluation_tracking,
-            ],
-        ),
-        property_files=[evaluation_report],
-        cache_config=cache,
-    )
-    evaluation_uri = Join(
-        on="/",
-        values=[
-            evaluate_step.properties.ProcessingOutputConfig.Outputs[
-                "evaluation"
-            ].S3Output.S3Uri,
-            EVALUATION_FILE,
+        tracking = ["--no-tracking"]
+
+    step_args = job.processor("evaluate", image_uri).run(
+        code=job.code_uri,
+        inputs=[
+            job.processing_input("model", model_data, model_dir),
+            job.processing_input("test", _split_uri(process_step, "test"), test_dir),
+        ],
+        outputs=[job.processing_output(EVALUATION_OUTPUT)],
+        arguments=[
+            "evaluation",
+            "--model-dir",
+            model_dir,
+            "--test-dir",
+            test_dir,
+            "--output-dir",
+            f"{PROCESSING_ROOT}/{EVALUATION_OUTPUT}",
+            "--min-roc-auc",
+            job.parameters[MIN_ROC_AUC].to_string(),
+            "--min-accuracy",
+            job.parameters[MIN_ACCURACY].to_string(),
+            *tracking,
         ],
     )
+    report = PropertyFile(
+        name=EVALUATION_REPORT, output_name=EVALUATION_OUTPUT, path=EVALUATION_FILE
+    )
+    return ProcessingStep(
+        name=EVALUATE_STEP,
+        step_args=step_args,
+        property_files=[report],
+        cache_config=job.cache,
+    )
 
-    # 4. Registration of a model that passed the gate. The package records the
-    # artifact and its metrics. The API Lambda serves the model, so the image is
-    # only a record of the one the artifact was trained with.
+
+def _gate_step(
+    job: _Job,
+    train_step: Any,
+    evaluate_step: Any,
+    image_uri: str,
+    model_package_group: str,
+) -> Any:
+    """Return steps 4 to 6: the quality gate, then registration or failure."""
+    from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
+    from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
+    from sagemaker.core.workflow.functions import Join, JsonGet
+    from sagemaker.mlops.workflow import ConditionStep, FailStep, ModelStep
+    from sagemaker.serve.model_builder import ModelBuilder
+
+    report = evaluate_step.property_files[0]
+    roc_auc = JsonGet(
+        step_name=EVALUATE_STEP, property_file=report, json_path=ROC_AUC_PATH
+    )
+    accuracy = JsonGet(
+        step_name=EVALUATE_STEP, property_file=report, json_path=ACCURACY_PATH
+    )
+    min_roc_auc = job.parameters[MIN_ROC_AUC]
+    min_accuracy = job.parameters[MIN_ACCURACY]
+
+    # A model that passed: the package records the artifact and its metrics. The
+    # API Lambda serves the model, so the image only records the training image.
+    evaluation_outputs = evaluate_step.properties.ProcessingOutputConfig.Outputs
+    evaluation_uri = Join(
+        on="/",
+        values=[evaluation_outputs[EVALUATION_OUTPUT].S3Output.S3Uri, EVALUATION_FILE],
+    )
     model_builder = ModelBuilder(
-        image_uri=training_image,
-        s3_model_data_url=model_data,
-        role_arn=role_arn,
-        sagemaker_session=session,
+        image_uri=image_uri,
+        s3_model_data_url=train_step.properties.ModelArtifacts.S3ModelArtifacts,
+        role_arn=job.role_arn,
+        sagemaker_session=job.session,
     )
     register_step = ModelStep(
         name=REGISTER_STEP,
@@ -563,15 +662,7 @@ def _build(
         ),
     )
 
-    # 5. Quality gate on the evaluation figures.
-    roc_auc = JsonGet(
-        step_name=EVALUATE_STEP, property_file=evaluation_report, json_path=ROC_AUC_PATH
-    )
-    accuracy = JsonGet(
-        step_name=EVALUATE_STEP,
-        property_file=evaluation_report,
-        json_path=ACCURACY_PATH,
-    )
+    # A model that failed: stop the execution with the figures in its message.
     fail_step = FailStep(
         name=FAIL_STEP,
         error_message=Join(
@@ -589,7 +680,8 @@ def _build(
             ],
         ),
     )
-    gate_step = ConditionStep(
+
+    return ConditionStep(
         name=GATE_STEP,
         conditions=[
             ConditionGreaterThanOrEqualTo(left=roc_auc, right=min_roc_auc),
@@ -598,17 +690,6 @@ def _build(
         if_steps=[register_step],
         else_steps=[fail_step],
     )
-
-    pipeline = Pipeline(
-        name=pipeline_name,
-        parameters=parameters,
-        steps=[process_step, train_step, evaluate_step, gate_step],
-        sagemaker_session=session,
-    )
-    document = json.loads(pipeline.definition())
-    _remove_serving_environment(document)
-    # Sorted keys, so equal definitions are equal bytes whatever the SDK's order.
-    return json.dumps(document, indent=2, sort_keys=True)
 
 
 def _options(values: Mapping[str, str]) -> list[str]:

@@ -8,6 +8,7 @@ steps run in the contract's order, and the gate reads the evaluation report.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -111,16 +112,18 @@ def test_build_is_byte_identical(definition_text: str) -> None:
     assert pd.build_pipeline_definition(**ARGUMENTS) == definition_text
 
 
-def test_build_restores_environment_and_telemetry() -> None:
+def test_build_restores_sdk_state() -> None:
     from sagemaker.core.telemetry import telemetry_logging
 
     sender = telemetry_logging._send_telemetry_request
     environment = dict(os.environ)
+    sdk_log_level = logging.getLogger("sagemaker").level
 
     pd.build_pipeline_definition(**ARGUMENTS)
 
     assert telemetry_logging._send_telemetry_request is sender
     assert dict(os.environ) == environment
+    assert logging.getLogger("sagemaker").level == sdk_log_level
 
 
 def test_import_does_not_load_sdk() -> None:
