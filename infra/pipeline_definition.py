@@ -123,10 +123,19 @@ _OFFLINE_ENVIRONMENT = {
 
 
 def default_hyperparameters() -> dict[str, str]:
-    """Return the training step's tuned hyperparameter defaults as strings."""
+    """Return the training step's tuned hyperparameter defaults as strings.
+
+    A default computed where the step runs (``nthread``: the CPU count) is left
+    out, so the training job computes it on its own instance and the definition
+    does not depend on the machine that builds it.
+    """
     from training.hyperparameters import Hyperparameters
 
-    return {name: str(value) for name, value in Hyperparameters().model_dump().items()}
+    defaults = {}
+    for name, field in Hyperparameters.model_fields.items():
+        if field.default_factory is None:
+            defaults[name] = str(field.default)
+    return defaults
 
 
 def default_process_arguments() -> dict[str, str]:
