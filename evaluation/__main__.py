@@ -1,0 +1,5 @@
+import sys
+
+from evaluation.step import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Training step: fit the XGBoost satisfaction model on the processed splits."""

@@ -1,0 +1,5 @@
+import sys
+
+from training.step import main
+
+sys.exit(main())
