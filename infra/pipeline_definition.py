@@ -29,7 +29,7 @@ from typing import Any
 
 from satisfaction.config import Settings
 
-# Pipeline parameter names, shared with the tests and the deploy workflow.
+# Pipeline parameter names, shared with the CDK stack and the tests.
 INPUT_DATA_URI = "InputDataUri"
 PROCESSING_INSTANCE_TYPE = "ProcessingInstanceType"
 PROCESSING_INSTANCE_COUNT = "ProcessingInstanceCount"
@@ -296,8 +296,8 @@ def _telemetry_disabled() -> Iterator[None]:
     ``ScriptProcessor.run``, ``ModelTrainer.train`` and ``ModelBuilder.register``
     each start a thread that calls STS and an AWS HTTPS endpoint. The documented
     opt-out (``TelemetryOptOut`` in the SDK configuration) makes the SDK validate
-    its configuration against a JSON schema on every lookup: about 16 s for this
-    pipeline, measured with sagemaker 3.27 on a 2-core machine.
+    its configuration against a JSON schema on every lookup, which made one build
+    8 s slower (sagemaker 3.27, a busy 2-core machine, so an estimate).
     """
     from sagemaker.core.telemetry import telemetry_logging
 
@@ -315,7 +315,7 @@ def _skip_telemetry(*args: object, **kwargs: object) -> None:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every job step of one build shares."""
+    """Session, role, locations and pipeline parameters of one build's job steps."""
 
     session: Any
     role_arn: str

@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,17 +50,30 @@ class NetworkCallError(AssertionError):
     """Raised when the code under test opens a network connection."""
 
 
+# Connections attempted while the module's definition was built. Recorded as well
+# as refused, because the SDK's telemetry thread would swallow the error.
+CONNECTION_ATTEMPTS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def definition_text() -> str:
-    """The definition built with every network connection blocked."""
+    """The definition built with every name lookup and connection refused."""
 
-    def refuse(*args: object, **kwargs: object) -> None:
+    def block_connection(*args: object, **kwargs: object) -> None:
+        CONNECTION_ATTEMPTS.append(repr(args))
         raise NetworkCallError(f"network connection attempted: {args!r}")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", refuse)
-        patch.setattr(socket, "create_connection", refuse)
-        return pd.build_pipeline_definition(**ARGUMENTS)
+        patch.setattr(socket.socket, "connect", block_connection)
+        patch.setattr(socket, "create_connection", block_connection)
+        # Name lookups come first: without them no connection is ever tried.
+        patch.setattr(socket, "getaddrinfo", block_connection)
+        text = pd.build_pipeline_definition(**ARGUMENTS)
+        # Give any background thread the SDK started a moment to try.
+        for thread in threading.enumerate():
+            if thread.name == "sagemaker-telemetry":
+                thread.join(timeout=5)
+        return text
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +120,10 @@ def step_dependencies(step: dict[str, Any]) -> set[str]:
 
 
 # --- building --------------------------------------------------------------------
+
+
+def test_build_opens_no_connection(definition_text: str) -> None:
+    assert CONNECTION_ATTEMPTS == []
 
 
 def test_build_is_byte_identical(definition_text: str) -> None:
