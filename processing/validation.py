@@ -282,12 +282,18 @@ def _check_label(values: pd.Series, reasons: _Reasons | None) -> pd.Series:
 
 
 def _check_duplicates(
-    raw: dict[str, pd.Series], ids: np.ndarray, reasons: _Reasons
+    raw: dict[str, pd.Series],
+    ids: np.ndarray,
+    malformed: np.ndarray,
+    reasons: _Reasons,
 ) -> None:
-    """Add the duplicate-id rules, comparing rows by their trimmed, lower-cased text."""
-    id_series = pd.Series(ids)
-    has_id = ~np.isnan(ids)
-    duplicated = has_id & id_series.duplicated(keep=False).to_numpy()
+    """Add the duplicate-id rules, comparing rows by their trimmed, lower-cased text.
+
+    Malformed records take no part, because their "id" field may be any field.
+    """
+    candidate_ids = np.where(malformed, np.nan, ids)
+    has_id = ~np.isnan(candidate_ids)
+    duplicated = has_id & pd.Series(candidate_ids).duplicated(keep=False).to_numpy()
     if not duplicated.any():
         return
 
@@ -353,8 +359,10 @@ def validate(
             )
     if TARGET in raw:
         frame[TARGET] = _check_label(raw[TARGET], reasons if label_required else None)
+    malformed = np.zeros(row_count, dtype=bool)
+    malformed[table.malformed] = True
     if check_duplicates:
-        _check_duplicates(raw, ids, reasons)
+        _check_duplicates(raw, ids, malformed, reasons)
 
     # A malformed or empty record gets this one reason, because the other rules
     # would only report its shifted or padded fields.

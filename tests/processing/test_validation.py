@@ -255,6 +255,18 @@ def test_conflicting_duplicates_all_rejected(survey_file: Callable[..., Path]) -
     assert result.reason_counts == {"id: duplicate id with conflicting values": 2}
 
 
+def test_malformed_record_is_no_duplicate(survey_file: Callable[..., Path]) -> None:
+    rows = generate_rows(3, seed=3)
+    path = survey_file(rows)
+    with path.open("a") as stream:
+        stream.write(f"7,{rows[0]['id']},Male\n")
+
+    result = validate_file(path)
+
+    assert result.valid.tolist() == [True, True, True, False]
+    assert result.reasons[3] == "wrong number of fields (expected 25)"
+
+
 def test_duplicates_allowed_when_not_checked(survey_file: Callable[..., Path]) -> None:
     rows = generate_rows(10, seed=3)
     rows.append(dict(rows[2]))
