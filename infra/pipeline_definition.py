@@ -12,15 +12,20 @@ arguments. Every argument is a plain string, so a CDK token such as
 ``${Token[TOKEN.123]}`` passes through unchanged and CloudFormation resolves it.
 
 The SDK is imported inside the builder because the import takes about 2 s;
-importing this module stays cheap.
+importing this module stays cheap. To read the definition without the CDK app::
+
+    python -m infra.pipeline_definition --role-arn arn:aws:iam::123456789012:role/r \
+        --artifacts-bucket my-bucket --code-uri s3://my-bucket/sourcedir.tar.gz
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -730,3 +735,52 @@ def _all_steps(steps: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if step["Type"] == "Condition":
             yield from _all_steps(step["Arguments"].get("IfSteps", []))
             yield from _all_steps(step["Arguments"].get("ElseSteps", []))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the pipeline definition JSON for the given deployment values."""
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.pipeline_definition",
+        description="Print the SageMaker pipeline definition JSON. Makes no AWS call.",
+    )
+    parser.add_argument("--role-arn", required=True, help="Execution role ARN.")
+    parser.add_argument("--region", default="eu-west-1", help="AWS region.")
+    parser.add_argument(
+        "--artifacts-bucket", required=True, help="Bucket name for step outputs."
+    )
+    parser.add_argument(
+        "--code-uri", required=True, help="s3:// URI of the source archive (.tar.gz)."
+    )
+    parser.add_argument(
+        "--model-package-group",
+        default=Settings.model_fields["model_package_group"].default,
+        help="Model package group name. Default: %(default)s.",
+    )
+    parser.add_argument(
+        "--mlflow-tracking-arn", help="SageMaker MLflow tracking server ARN."
+    )
+    parser.add_argument(
+        "--pipeline-name",
+        default=DEFAULT_PIPELINE_NAME,
+        help="Pipeline name. Default: %(default)s.",
+    )
+    arguments = parser.parse_args(argv)
+    try:
+        definition = build_pipeline_definition(
+            role_arn=arguments.role_arn,
+            region=arguments.region,
+            artifacts_bucket=arguments.artifacts_bucket,
+            code_uri=arguments.code_uri,
+            model_package_group=arguments.model_package_group,
+            mlflow_tracking_arn=arguments.mlflow_tracking_arn,
+            pipeline_name=arguments.pipeline_name,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(definition)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

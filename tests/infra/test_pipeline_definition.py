@@ -553,3 +553,42 @@ def test_pipeline_accepts_definition(definition_text: str) -> None:
         stored = client.describe_pipeline(PipelineName=pd.DEFAULT_PIPELINE_NAME)
 
     assert json.loads(stored["PipelineDefinition"]) == json.loads(definition_text)
+
+
+# --- command line ----------------------------------------------------------------
+
+
+def test_command_prints_definition(
+    definition_text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = pd.main(
+        [
+            "--role-arn",
+            ROLE_ARN,
+            "--region",
+            REGION,
+            "--artifacts-bucket",
+            BUCKET,
+            "--code-uri",
+            CODE_URI,
+            "--model-package-group",
+            GROUP,
+        ]
+    )
+    assert status == 0
+    assert capsys.readouterr().out == definition_text + "\n"
+
+
+def test_command_rejects_local_code_path(capsys: pytest.CaptureFixture[str]) -> None:
+    status = pd.main(
+        [
+            "--role-arn",
+            ROLE_ARN,
+            "--artifacts-bucket",
+            BUCKET,
+            "--code-uri",
+            "build/sourcedir.tar.gz",
+        ]
+    )
+    assert status == 2
+    assert "code_uri must be an s3:// URI" in capsys.readouterr().err
