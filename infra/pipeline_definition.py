@@ -81,9 +81,10 @@ CODE_DIR = "/opt/ml/code"
 # itself. It relies on the container's script-mode set-up, unchecked here.
 TRAINING_PROGRAM = "training/__main__.py"
 
-# Shell program that starts a processing job: unpack the source archive, install
-# its requirements, then run a step module. The processor appends the archive
-# path ($1); the job arguments follow: the module ($2) and its own arguments.
+# Shell program that starts a processing job: unpack the source archive, check
+# the Python version, install its requirements, then run a step module. The
+# processor appends the archive path ($1). The job arguments follow: the module
+# ($2) and its own arguments.
 PROCESSING_BOOTSTRAP = """set -eu
 archive="$1"
 module="$2"
@@ -92,6 +93,11 @@ source_dir=/tmp/source
 mkdir -p "$source_dir"
 tar -xzf "$archive" -C "$source_dir"
 cd "$source_dir"
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "The step code needs Python >= 3.11, found $(python3 --version 2>&1)." >&2
+    echo "Pass a custom image with processing_image_uri or training_image_uri." >&2
+    exit 1
+fi
 python3 -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS_FILE"
 exec python3 -m "$module" "$@"
 """

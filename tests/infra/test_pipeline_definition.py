@@ -365,6 +365,43 @@ def test_bootstrap_runs_module_from_archive(tmp_path: Path) -> None:
     assert lines[1] == "['--flag', 'a b']"
 
 
+def test_bootstrap_rejects_old_python(tmp_path: Path) -> None:
+    # GIVEN an image whose python3 is 3.10: the version check exits 1
+    import tarfile
+
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake_python = fake_bin / "python3"
+    fake_python.write_text(
+        '#!/bin/sh\nif [ "$1" = "-c" ]; then exit 1; fi\necho "Python 3.10.14"\n'
+    )
+    fake_python.chmod(0o755)
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "requirements.txt").write_text("")
+    archive = tmp_path / "sourcedir.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(source, arcname=".")
+    script = pd.PROCESSING_BOOTSTRAP.replace("/tmp/source", str(tmp_path / "unpacked"))
+
+    # WHEN the bootstrap starts
+    result = subprocess.run(
+        ["sh", "-c", script, "bootstrap", str(archive), "processing"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+            "REQUIREMENTS_FILE": "requirements.txt",
+        },
+    )
+
+    # THEN it stops before pip and names the version and the fix
+    assert result.returncode == 1
+    assert "needs Python >= 3.11, found Python 3.10.14" in result.stderr
+    assert "processing_image_uri" in result.stderr
+
+
 def test_evaluation_step_reads_model_and_test(definition: dict[str, Any]) -> None:
     step = steps_by_name(definition)[pd.EVALUATE_STEP]
     arguments = step["Arguments"]
