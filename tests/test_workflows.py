@@ -47,8 +47,8 @@ def test_actionlint_passes() -> None:
     actionlint = find_actionlint()
     if actionlint is None:
         pytest.skip(
-            "actionlint not found: install the dev requirements "
-            "(pip install -r requirements-dev.txt)"
+            "actionlint not found: pip install -r requirements-dev.txt installs it "
+            "on Linux and Windows; on macOS run brew install actionlint"
         )
     result = subprocess.run(
         [actionlint, "-no-color", *map(str, WORKFLOW_FILES)],
