@@ -41,7 +41,7 @@ class InfraSettings(BaseModel):
         "prod",
         alias="stageName",
         pattern=r"^[A-Za-z0-9_]{1,64}$",
-        description="API Gateway stage name; also part of resource names.",
+        description="API Gateway stage name, also part of resource names.",
     )
     project_name: str = Field(
         "satisfaction",
@@ -57,7 +57,7 @@ class InfraSettings(BaseModel):
     raw_data_prefix: str = Field(
         "raw/",
         alias="rawDataPrefix",
-        description="Key prefix in the raw data bucket; a new CSV here starts "
+        description="Key prefix in the raw data bucket. A new CSV here starts "
         "the pipeline.",
     )
     alarm_email: str | None = Field(
@@ -146,7 +146,7 @@ class InfraSettings(BaseModel):
 
     @property
     def pipeline_name(self) -> str:
-        """SageMaker pipeline name; also the key prefix of its outputs."""
+        """SageMaker pipeline name, also the key prefix of its outputs."""
         return f"{self.resource_prefix}-training"
 
 

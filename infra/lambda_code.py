@@ -39,32 +39,32 @@ def check_bundle(bundle_dir: Path) -> None:
     records with the repository as it is now.
     """
     info_file = bundle_dir / api_bundle.INFO_FILE
-    rebuild = "rebuild it with: .venv/bin/python -m lambdas.api.bundle --output " + str(
+    rebuild = "Rebuild it with: .venv/bin/python -m lambdas.api.bundle --output " + str(
         bundle_dir
     )
     if not info_file.is_file():
-        raise ApiBundleError(f"API bundle not found: {info_file} is missing; {rebuild}")
+        raise ApiBundleError(f"API bundle not found: {info_file} is missing. {rebuild}")
     info = json.loads(info_file.read_text())
 
     requirements_sha256 = hashlib.sha256(LAMBDA_REQUIREMENTS.read_bytes()).hexdigest()
     if info.get("requirements_sha256") != requirements_sha256:
         raise ApiBundleError(
-            f"API bundle {bundle_dir} was built from another requirements-lambda.txt; "
+            f"API bundle {bundle_dir} was built from another requirements-lambda.txt. "
             + rebuild
         )
     with tempfile.TemporaryDirectory() as scratch:
         source_sha256 = api_bundle.copy_sources(Path(scratch))
     if info.get("source_sha256") != source_sha256:
         raise ApiBundleError(
-            f"API bundle {bundle_dir} contains outdated serving code; {rebuild}"
+            f"API bundle {bundle_dir} contains outdated serving code. {rebuild}"
         )
 
 
 def stage_lambda_code(bundle_dir: Path, destination: Path) -> Path:
     """Recreate ``destination`` as the bundle plus EXTRA_PACKAGES and return it.
 
-    Files are hard-linked where the file system allows, so staging a 200 MB
-    bundle takes well under a second.
+    Files are hard-linked where the file system allows, so staging copies no
+    file content.
     """
     check_bundle(bundle_dir)
     if destination.exists():

@@ -2,12 +2,12 @@
 
 Every alarm publishes to one SNS topic, encrypted with a customer managed KMS
 key (CloudWatch and EventBridge cannot publish to a topic encrypted with the
-AWS managed SNS key). ``docs/runbook.md`` says what to do for each alarm.
+AWS managed SNS key). ``docs/runbook.md`` describes what to do for each alarm.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -22,7 +22,7 @@ from constructs import Construct
 from infra.config import InfraSettings
 from lambdas.api import metrics as api_metrics
 
-# Custom metric from the metric filter on the API function's REPORT records.
+# Custom metric from the metric filter on the API function's platform.report records.
 INIT_DURATION_METRIC = "InitDuration"
 ALARM_PERIOD = Duration.minutes(5)
 
@@ -37,6 +37,9 @@ class AlarmTopic(Construct):
             "Key",
             description="Encrypts the alarm topic of the satisfaction service.",
             enable_key_rotation=True,
+            # The topic stores no messages, so nothing needs the key after the
+            # stack is gone. Deletion waits the default 30-day window.
+            removal_policy=RemovalPolicy.DESTROY,
         )
         for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
             self.key.grant(
@@ -145,7 +148,7 @@ class Monitoring(Construct):
         """Turn the initDurationMs of each cold start's report record into a metric.
 
         With the JSON log format, Lambda writes one ``platform.report`` record
-        per invocation; only cold starts carry ``record.metrics.initDurationMs``.
+        per invocation, and only cold starts carry ``record.metrics.initDurationMs``.
         """
         metric_filter = logs.MetricFilter(
             self,

@@ -28,7 +28,7 @@ def acknowledge(
     """Accept a cdk-nag finding on ``construct`` and its children, with the reason.
 
     ``applies_to`` narrows an IAM finding to the listed findings, such as
-    ``"Resource::*"``; unset, the acknowledgment covers every finding of the rule.
+    ``"Resource::*"``. Unset, the acknowledgment covers every finding of the rule.
     """
     if applies_to:
         for finding in applies_to:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import ArnFormat, Stack, Stage
+from aws_cdk import ArnFormat, RemovalPolicy, Stack, Stage
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -65,6 +65,9 @@ class TrainingPipeline(Construct):
                 "registered by the training pipeline."
             ),
         )
+        # Versions and their approval history outlive the stack. CloudFormation
+        # could not delete a group that still has versions anyway.
+        self.model_package_group.apply_removal_policy(RemovalPolicy.RETAIN)
         self.model_package_group_arn = model_package_group_arn(
             self, settings.model_package_group
         )
@@ -172,7 +175,7 @@ class TrainingPipeline(Construct):
                 ],
                 resources=log_group_arns,
             ),
-            # PutMetricData has no resource-level permissions; the namespace
+            # PutMetricData has no resource-level permissions, so the namespace
             # condition keeps it to the job metrics SageMaker publishes.
             iam.PolicyStatement(
                 sid="PublishJobMetrics",
@@ -341,7 +344,7 @@ class TrainingPipeline(Construct):
 
 
 def raw_data_uri(settings: InfraSettings, storage: Storage) -> str:
-    """Return the S3 prefix the pipeline reads; it must contain exactly one CSV file."""
+    """Return the S3 prefix the pipeline reads. It must contain exactly one CSV file."""
     return f"s3://{storage.raw_data_bucket.bucket_name}/{settings.raw_data_prefix}"
 
 
@@ -355,9 +358,9 @@ def _build_definition(
     """Return the pipeline definition JSON, reading its input from the raw bucket.
 
     ``build_pipeline_definition`` defaults the input parameter to a key in the
-    artifacts bucket; here its default becomes the raw-data prefix, so an
-    execution started by the upload trigger, the console or the CLI without
-    parameters reads the uploaded file.
+    artifacts bucket. Here its default becomes the raw-data prefix, so an
+    execution without parameters reads the uploaded file, whether the upload
+    trigger, the console or the CLI started it.
     """
     definition = json.loads(
         build_pipeline_definition(
@@ -373,7 +376,7 @@ def _build_definition(
     parameters = {item["Name"]: item for item in definition.get("Parameters", [])}
     if INPUT_DATA_URI not in parameters:
         raise KeyError(
-            f"pipeline definition has no {INPUT_DATA_URI!r} parameter; "
+            f"pipeline definition has no {INPUT_DATA_URI!r} parameter, "
             f"found {sorted(parameters)}"
         )
     parameters[INPUT_DATA_URI]["DefaultValue"] = raw_data_uri(settings, storage)

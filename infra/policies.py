@@ -32,8 +32,8 @@ def read_model_packages(
     """Return statements to find and describe the versions of one model package group.
 
     ``sagemaker:ListModelPackages`` supports no resource-level permissions, so
-    it is granted on ``*``; it returns version summaries (ARN, status), and the
-    Describe calls, which return the artifact location, stay on the one group.
+    it is granted on ``*``. It returns only version summaries (ARN, status).
+    The Describe calls, which return the artifact location, stay on the one group.
     """
     return [
         iam.PolicyStatement(

@@ -1,7 +1,7 @@
-"""The one stack of a deployment, and the app that holds it.
+"""The one stack of a deployment, and the app that contains it.
 
 One stack per stage keeps every reference inside CloudFormation (no exports
-between stacks); the data buckets have a RETAIN removal policy, so deleting
+between stacks). The data buckets have a RETAIN removal policy, so deleting
 the stack keeps the data.
 """
 

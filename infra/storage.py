@@ -1,7 +1,8 @@
 """S3 buckets: raw survey data, pipeline artifacts and models, captured predictions.
 
-Every bucket is encrypted (SSE-S3), versioned, blocks public access, rejects
-plain-HTTP requests and writes server access logs to a separate log bucket.
+Every bucket is encrypted (SSE-S3), versioned, blocks public access and
+rejects plain-HTTP requests. The data buckets write server access logs to a
+separate log bucket.
 The data buckets are retained when the stack is deleted.
 """
 
@@ -16,7 +17,7 @@ from infra.nag import acknowledge
 
 # Key prefixes inside the artifacts bucket. The pipeline writes under
 # ``<pipeline name>/`` and its trained models under ``<pipeline name>/models/``
-# (see ``InfraSettings.pipeline_name``); MLflow artifacts go under MLFLOW_PREFIX.
+# (see ``InfraSettings.pipeline_name``). MLflow artifacts go under MLFLOW_PREFIX.
 MLFLOW_PREFIX = "mlflow/"
 # Key prefix of captured predictions in the capture bucket.
 CAPTURE_PREFIX = "predictions/"
@@ -69,8 +70,8 @@ class Storage(Construct):
             ],
         )
         # EventBridge notifications through the bucket's own CloudFormation
-        # property; Bucket(event_bridge_enabled=True) would add a custom-resource
-        # Lambda with an AWS managed policy instead.
+        # property, because Bucket(event_bridge_enabled=True) would add a
+        # custom-resource Lambda with an AWS managed policy.
         raw_data_resource = self.raw_data_bucket.node.default_child
         raw_data_resource.add_property_override(
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled",
@@ -89,8 +90,8 @@ class Storage(Construct):
                 _abort_incomplete_uploads(),
             ],
         )
-        # NOTE: nothing writes captured predictions yet; the API reports them only
-        # as EMF metrics. The bucket and its retention rules are ready for it.
+        # NOTE: nothing writes captured predictions yet, because the API reports
+        # them only as EMF metrics. The bucket and its retention rules are ready for it.
         self.capture_bucket = self._data_bucket(
             "CaptureBucket",
             lifecycle_rules=[

@@ -152,10 +152,13 @@ def test_raw_bucket_sends_eventbridge_events(template: Template) -> None:
 # Pipeline
 
 
-def test_model_package_group(template: Template) -> None:
-    template.has_resource_properties(
+def test_model_package_group_retained(template: Template) -> None:
+    template.has_resource(
         "AWS::SageMaker::ModelPackageGroup",
-        {"ModelPackageGroupName": "airline-passenger-satisfaction"},
+        {
+            "Properties": Match.object_like({"ModelPackageGroupName": GROUP}),
+            "DeletionPolicy": "Retain",
+        },
     )
 
 
