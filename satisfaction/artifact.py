@@ -103,10 +103,17 @@ class LoadedModel:
         """Return the probability of ``satisfied`` for each row of the model matrix."""
         return self.booster.inplace_predict(matrix, validate_features=False)
 
-    def contributions(self, matrix: np.ndarray) -> np.ndarray:
-        """Return TreeSHAP contributions in log-odds, per feature and then the bias."""
+    def contributions(
+        self, matrix: np.ndarray, nthread: int | None = None
+    ) -> np.ndarray:
+        """Return TreeSHAP contributions in log-odds, per feature and then the bias.
+
+        ``nthread`` limits the threads that build the DMatrix (default: all
+        cores). For one row, building it with every core of a busy machine
+        cost more than the TreeSHAP itself.
+        """
         dmatrix = xgboost.DMatrix(
-            matrix, feature_names=list(FEATURE_NAMES), missing=np.nan
+            matrix, feature_names=list(FEATURE_NAMES), missing=np.nan, nthread=nthread
         )
         return self.booster.predict(dmatrix, pred_contribs=True)
 
