@@ -32,7 +32,8 @@ DEFAULT_OUTPUT = REPOSITORY_ROOT / "build" / "lambda" / "api"
 REQUIREMENTS = REPOSITORY_ROOT / "requirements-lambda.txt"
 
 LAMBDA_PYTHON_VERSION = "3.12"
-# Both tags: with manylinux2014 alone pip picks old numpy and xgboost wheels.
+# Both tags, because with manylinux2014 alone pip picks older wheels (numpy
+# 2.2.6 in place of 2.4.6, checked with pip 2026-12-04).
 PLATFORMS = ("manylinux_2_28_aarch64", "manylinux2014_aarch64")
 
 # Serving code copied into the bundle, relative to the repository root. The

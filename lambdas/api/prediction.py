@@ -8,6 +8,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from lambdas.api.limits import TOP_FACTOR_COUNT
+from lambdas.api.model_provider import PREDICT_THREADS
 from lambdas.api.schemas import Factor, Prediction
 from satisfaction.encoding import encode_records
 from satisfaction.model_source import ServingModel
@@ -36,7 +37,7 @@ def predict(
 
     factors: list[list[Factor]] | list[None] = [None] * len(records)
     if explain:
-        contributions = serving.model.contributions(matrix)
+        contributions = serving.model.contributions(matrix, nthread=PREDICT_THREADS)
         factors = [
             top_factors(record, row)
             for record, row in zip(records, contributions, strict=True)
