@@ -12,7 +12,7 @@ trees, depth 8) on synthetic rows into a temporary folder. It prints:
   explanation: p50 and p99, beside ``Booster.inplace_predict`` on the same row;
 - a 1,000-passenger batch per request;
 - cold start: a new Python process that imports the handler, loads the model
-  and answers the first request (median of 5), with scikit-learn and pandas
+  and handles the first request (median of 5), with scikit-learn and pandas
   importable (this virtualenv) and blocked (as in the Lambda bundle);
 - the size of the Lambda bundle folder, if it was built.
 
@@ -227,7 +227,7 @@ def measure_in_process(model_dir: Path, calls: int) -> dict[str, Any]:
 
 
 def measure_cold_start(model_dir: Path, block: bool, runs: int = 5) -> dict[str, float]:
-    """Start ``runs`` new processes that import the handler and answer one request."""
+    """Start ``runs`` new processes that import the handler and handle one request."""
     from satisfaction.synthetic import generate_rows
 
     passenger = canonical_passenger(generate_rows(1, seed=9)[0])

@@ -74,7 +74,7 @@ INFO_FILE = "BUNDLE_INFO.json"
 
 @dataclass(frozen=True)
 class BundleReport:
-    """Where the bundle is and how large it is."""
+    """Location and size of a built bundle."""
 
     path: Path
     unzipped_bytes: int
@@ -96,8 +96,8 @@ def build_bundle(
 ) -> Path:
     """Build the deployment folder in ``output_dir`` (replacing it) and return its path.
 
-    ``python312`` is a Python 3.12 interpreter used to compile ``.pyc`` files;
-    without one the bundle ships sources only, and Lambda compiles them in
+    ``python312`` is a Python 3.12 interpreter used to compile ``.pyc`` files.
+    Without one the bundle ships sources only, and Lambda compiles them in
     memory at every cold start. Raises subprocess.CalledProcessError when pip
     fails and FileNotFoundError when a source file is missing.
     """

@@ -19,7 +19,7 @@ class ApiSettings(BaseSettings):
     model_retry_seconds: float = Field(
         60.0,
         ge=0,
-        description="Seconds to keep answering 503 after a failed model load "
+        description="Seconds to keep returning 503 after a failed model load "
         "before the next request tries again.",
     )
 

@@ -1,9 +1,9 @@
 """One error body for every failed request: ``{"detail": [{"loc", "msg", "type"}]}``.
 
 FastAPI's own 422 handler echoes the input and fails with a 500 when the
-input is NaN, so validation errors are rewritten here: each message names the
-field (with the batch index) and the problem, and no input value is echoed
-except an unknown category, which the message quotes to at most 40 characters.
+input is NaN, so validation errors are rewritten here. Each message names the
+field (with the batch index) and the problem. No input value is echoed except
+an unknown category, which the message quotes to at most 40 characters.
 """
 
 from __future__ import annotations

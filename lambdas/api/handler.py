@@ -65,5 +65,5 @@ adapter = build_adapter()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one API Gateway event (payload 1.0 or 2.0)."""
+    """Handle one API Gateway event (payload 1.0 or 2.0) and return the response."""
     return adapter(event, context)

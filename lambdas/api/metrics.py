@@ -36,7 +36,7 @@ DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
 PREDICTION_COUNT = "PredictionCount"  # passengers scored, Count
 SATISFIED_COUNT = "SatisfiedCount"  # passengers predicted satisfied, Count
 LATENCY = "Latency"  # time in the app per prediction request, Milliseconds
-MODEL_UNAVAILABLE = "ModelUnavailable"  # 1 per request answered 503, Count
+MODEL_UNAVAILABLE = "ModelUnavailable"  # 1 per request rejected with 503, Count
 
 METRIC_UNITS: dict[str, str] = {
     PREDICTION_COUNT: "Count",

@@ -33,8 +33,8 @@ DEFAULT_RETRY_SECONDS = 60.0
 
 # XGBoost threads per prediction. One row gains nothing from more threads,
 # and on a Lambda function with less than one vCPU, or a busy machine, OpenMP
-# threads wait for each other: on a loaded 2-core machine one row took 4.5 ms
-# with one thread and 21 ms with two (500 trees, depth 8).
+# threads wait for each other. On a loaded 2-core machine one row took 0.5 ms
+# with one thread and 19 ms with two (p50, 500 trees, depth 8).
 PREDICT_THREADS = 1
 
 
@@ -112,8 +112,8 @@ class ModelProvider:
         except ArtifactError as error:
             self._fail(ModelUnavailable("model_error", str(error)))
         except Exception as error:
-            # S3, registry and file-system errors end here too: the API answers
-            # 503 with the reason instead of 500, and the traceback is logged.
+            # S3, registry and file-system errors end here too, so the API
+            # returns 503 with the reason instead of 500 and logs the traceback.
             logger.exception("unexpected error while loading the model")
             reason = f"{type(error).__name__}: {error}"
             self._fail(ModelUnavailable("model_error", reason))
@@ -134,7 +134,7 @@ class ModelProvider:
         self._failure = unavailable
         self._failed_at = self._clock()
         logger.error(
-            "model load failed (%s): %s. Answering 503 until a retry in %.0f s",
+            "model load failed (%s): %s. Returning 503 until a retry in %.0f s",
             unavailable.status,
             unavailable.reason,
             self._retry_seconds,

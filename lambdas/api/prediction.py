@@ -68,7 +68,7 @@ def top_factors(
 
     ``contributions`` is one row of ``LoadedModel.contributions``: one value per
     feature in ``FEATURE_NAMES`` order, then the bias, which is left out. Ties
-    keep the schema order, so the answer is deterministic.
+    keep the schema order, so the result is deterministic.
     """
     feature_contributions = contributions[: len(FEATURE_NAMES)]
     order = np.argsort(-np.abs(feature_contributions), kind="stable")[:count]

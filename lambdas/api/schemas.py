@@ -292,7 +292,9 @@ class Prediction(BaseModel):
         description=f"'{POSITIVE_LABEL}' or '{NEGATIVE_LABEL}', as in the "
         "training data."
     )
-    model_version: str = Field(description="Version of the model that answered.")
+    model_version: str = Field(
+        description="Version of the model that made the prediction."
+    )
     top_factors: list[Factor] | None = Field(
         None,
         description="Features that moved this prediction most, by absolute "

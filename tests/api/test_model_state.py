@@ -1,4 +1,4 @@
-"""Serving without a usable model: 503 with the reason, never a wrong answer."""
+"""Serving without a usable model: 503 with the reason, never a wrong prediction."""
 
 from __future__ import annotations
 
