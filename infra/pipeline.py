@@ -12,6 +12,7 @@ execution publishes to the alarm topic.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack, Stage
@@ -33,6 +34,10 @@ from infra.storage import MLFLOW_PREFIX, Storage
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
+# Image URIs, e.g. 141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:3.0-5
+ECR_IMAGE_PATTERN = re.compile(
+    r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)[:@]"
+)
 # Suffixes of the survey files that start the pipeline (processing reads both).
 RAW_DATA_SUFFIXES = (".csv", ".csv.gz")
 PIPELINE_EXECUTION_STATUS_CHANGE = (
@@ -95,6 +100,7 @@ class TrainingPipeline(Construct):
             code_s3_uri=self.source_asset.s3_object_url,
             mlflow_tracking_server_arn=mlflow_tracking_server_arn,
         )
+        self._grant_image_pull(definition)
         self.pipeline = sagemaker.CfnPipeline(
             self,
             "Pipeline",
@@ -231,10 +237,42 @@ class TrainingPipeline(Construct):
             "so their ARNs end in '*' within this account and region. Object grants "
             "are limited to the pipeline's key prefixes and log grants to the "
             "SageMaker job log groups. PutMetricData supports no resource-level "
-            "permissions and is limited by a namespace condition. MLflow tracking "
+            "permissions and is limited by a namespace condition, and "
+            "ecr:GetAuthorizationToken supports none either. MLflow tracking "
             "needs the sagemaker-mlflow actions on the one tracking server, because "
             "the MLflow client calls many of them.",
             applies_to=findings,
+        )
+
+    def _grant_image_pull(self, definition: str) -> None:
+        """Allow pulling the ECR repositories of the job images in ``definition``."""
+        partition = Stack.of(self).partition
+        repositories = sorted(
+            {
+                f"arn:{partition}:ecr:{region}:{account}:repository/{name}"
+                for account, region, name in ECR_IMAGE_PATTERN.findall(definition)
+            }
+        )
+        if not repositories:
+            return
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PullJobImages",
+                actions=[
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                resources=repositories,
+            )
+        )
+        # GetAuthorizationToken supports no resource-level permissions.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AuthenticateToEcr",
+                actions=["ecr:GetAuthorizationToken"],
+                resources=["*"],
+            )
         )
 
     def _source_archive_access(self) -> list[iam.PolicyStatement]:

@@ -238,6 +238,17 @@ def test_raw_data_rule_starts_pipeline(template_json: dict) -> None:
     ] == ("InputDataUri")
 
 
+def test_pipeline_role_pulls_job_images(template_json: dict) -> None:
+    statements = statements_of_role(template_json, "TrainingPipelineExecutionRole")
+    (pull,) = [s for s in statements if s.get("Sid") == "PullJobImages"]
+    repositories = as_list(pull["Resource"])
+
+    assert repositories
+    for repository in repositories:
+        assert repository.startswith("arn:aws:ecr:eu-west-1:"), repository
+        assert ":repository/sagemaker-" in repository, repository
+
+
 def test_trigger_role_starts_only_pipeline(template_json: dict) -> None:
     (statement,) = statements_of_role(template_json, "TrainingPipelineTriggerRole")
 
@@ -562,6 +573,7 @@ def test_no_wildcard_resource_on_writes(template_json: dict) -> None:
         "xray:PutTelemetryRecords",
         "cloudwatch:PutMetricData",
         "sagemaker:ListModelPackages",
+        "ecr:GetAuthorizationToken",
     }
     for policy in resources_of(template_json, "AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
