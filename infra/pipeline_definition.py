@@ -60,9 +60,9 @@ ROC_AUC_PATH = "binary_classification_metrics.roc_auc.value"
 ACCURACY_PATH = "binary_classification_metrics.accuracy.value"
 
 # SageMaker framework image versions, from the image catalogue of sagemaker 3.27.
-# NOTE: the step code needs Python >= 3.11 (pyproject.toml) and the Python version
-# inside these images is unchecked. Pass processing_image_uri and
-# training_image_uri of a custom image if the jobs fail on it.
+# NOTE: the step code needs Python >= 3.11 (pyproject.toml), and the Python
+# inside these images is unverified. Processing jobs stop early on an older one.
+# Pass processing_image_uri and training_image_uri of a custom image then.
 SKLEARN_IMAGE_VERSION = "1.4-2"
 XGBOOST_IMAGE_VERSION = "3.0-5"
 
@@ -197,7 +197,8 @@ def build_pipeline_definition(
         mlflow_tracking_arn: SageMaker MLflow tracking server ARN for the training
             run. Without it the run is tracked in a SQLite file that SageMaker
             stores with the job's output data.
-        pipeline_name: Pipeline name; also the key prefix of step outputs.
+        pipeline_name: Pipeline name, a concrete string (not a token) because it
+            also prefixes job names. It is the key prefix of step outputs too.
         processing_image_uri: Image of the processing and evaluation jobs.
             Default: the SageMaker scikit-learn image, version 1.4-2.
         training_image_uri: Image of the training job. Default: the SageMaker
@@ -749,6 +750,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m infra.pipeline_definition",
         description="Print the SageMaker pipeline definition JSON. Makes no AWS call.",
     )
+
     parser.add_argument("--role-arn", required=True, help="Execution role ARN.")
     parser.add_argument("--region", default="eu-west-1", help="AWS region.")
     parser.add_argument(
@@ -771,6 +773,7 @@ def main(argv: list[str] | None = None) -> int:
         help="Pipeline name. Default: %(default)s.",
     )
     arguments = parser.parse_args(argv)
+
     try:
         definition = build_pipeline_definition(
             role_arn=arguments.role_arn,
@@ -784,6 +787,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
     print(definition)
     return 0
 
