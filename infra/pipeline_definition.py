@@ -199,10 +199,11 @@ def build_pipeline_definition(
             stores with the job's output data.
         pipeline_name: Pipeline name, a concrete string (not a token) because it
             also prefixes job names. It is the key prefix of step outputs too.
-        processing_image_uri: Image of the processing and evaluation jobs.
-            Default: the SageMaker scikit-learn image, version 1.4-2.
-        training_image_uri: Image of the training job. Default: the SageMaker
-            XGBoost image, version 3.0-5, in script mode.
+        processing_image_uri: Image of the processing job. Default: the
+            SageMaker scikit-learn image, version 1.4-2.
+        training_image_uri: Image of the training job (in script mode) and of the
+            evaluation job, which loads the model with XGBoost. Default: the
+            SageMaker XGBoost image, version 3.0-5.
         requirements_file: Requirements file in the archive that the processing
             and evaluation jobs install before they start.
         hyperparameters: Training hyperparameters by name (``max_depth``...).
