@@ -10,8 +10,9 @@
 # 3. Runs `cdk synth -q --no-notices`; cdk.json runs `.venv/bin/python app.py`.
 #    The cdk-nag AwsSolutions checks run inside the app, so any finding that is
 #    not acknowledged fails the synth.
-# Without AWS credentials the app uses the placeholder account 123456789012 and
-# region eu-west-1 (infra/config.py); nothing is deployed or looked up.
+# Without AWS credentials the app uses the placeholder account 123456789012
+# (infra/config.py) and the region the CLI chooses, us-east-1 when none is
+# configured. Nothing is deployed or looked up.
 set -euo pipefail
 
 repository_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
