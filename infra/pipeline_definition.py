@@ -74,12 +74,13 @@ TRAINING_CHANNELS = ("train", "validation", "baseline")
 PROCESSING_ROOT = "/opt/ml/processing"
 CODE_DIR = "/opt/ml/code"
 
-# Program the XGBoost framework container runs in script mode, relative to the
-# root of the source archive. The container runs ``python <program> --name value``
-# from CODE_DIR with one ``--name value`` pair per hyperparameter.
-# NOTE: unlike the processing jobs, the training job installs no requirements
-# itself. It relies on the container's script-mode set-up, unchecked here.
-TRAINING_PROGRAM = "training/__main__.py"
+# Module the XGBoost framework container runs in script mode. Read from the
+# container's source (aws/sagemaker-xgboost-container, training.py, which calls
+# sagemaker-containers' run_module): it unpacks the sagemaker_submit_directory
+# archive into CODE_DIR, runs ``pip install . -r requirements.txt`` there, then
+# ``python -m <sagemaker_program without .py>`` with one ``--name value`` per
+# other hyperparameter, each value decoded from JSON when it parses.
+TRAINING_PROGRAM = "training"
 
 # Shell program that starts a processing job: unpack the source archive, check
 # the Python version, install its requirements, then run a step module. The

@@ -440,7 +440,7 @@ def test_training_hyperparameters(definition: dict[str, Any]) -> None:
     program = hyperparameters.pop("sagemaker_program")
     submit_directory = hyperparameters.pop("sagemaker_submit_directory")
 
-    assert json.loads(program) == "training/__main__.py"
+    assert json.loads(program) == "training"
     assert json.loads(submit_directory) == CODE_URI
     fields = Hyperparameters.model_fields
     fixed = {name for name, field in fields.items() if field.default_factory is None}
@@ -455,7 +455,8 @@ def test_machine_dependent_defaults_left_out(definition: dict[str, Any]) -> None
 
 
 def test_training_program_exists() -> None:
-    assert (REPOSITORY_ROOT / pd.TRAINING_PROGRAM).is_file()
+    # The container runs python -m <program>, so the package needs a __main__.
+    assert (REPOSITORY_ROOT / pd.TRAINING_PROGRAM / "__main__.py").is_file()
 
 
 def test_training_channels_and_image(definition: dict[str, Any]) -> None:

@@ -167,7 +167,7 @@ def test_stages_run_same_modules(
         arguments = steps[step]["Arguments"]["AppSpecification"]["ContainerArguments"]
         assert arguments[0] == module, step
     program = steps[pd.TRAIN_STEP]["Arguments"]["HyperParameters"]["sagemaker_program"]
-    assert json.loads(program) == "training/__main__.py"
+    assert json.loads(program) == "training"
     assert steps[pd.REGISTER_STEP]["Type"] == "RegisterModel"
 
 

@@ -112,16 +112,15 @@ class LocalRun:
         environment["SM_OUTPUT_DATA_DIR"] = str(self.root / "output" / "data")
         (self.root / "output" / "data").mkdir(parents=True)
 
-        # Imitates the script-mode container, which is expected to decode each
-        # value's JSON, pass it as --name value and keep the sagemaker_ ones.
+        # Like the script-mode container: decode each value's JSON, pass it as
+        # --name value, keep the sagemaker_ ones and run python -m <program>.
         hyperparameters = arguments["HyperParameters"]
         program = json.loads(hyperparameters["sagemaker_program"])
         options = []
         for name, value in hyperparameters.items():
             if not name.startswith("sagemaker_"):
                 options += [f"--{name}", str(json.loads(value))]
-        module = program.removesuffix("/__main__.py").replace("/", ".")
-        self.run_module([module, *options], environment)
+        self.run_module([program.removesuffix(".py"), *options], environment)
 
     def gate_figures(self) -> dict[str, float]:
         """Read the JSON paths of the gate's conditions from the property file."""
