@@ -36,6 +36,7 @@ from satisfaction.config import Settings
 
 # Pipeline parameter names, shared with the CDK stack and the tests.
 INPUT_DATA_URI = "InputDataUri"
+INPUT_DATA_VERSION = "InputDataVersion"
 PROCESSING_INSTANCE_TYPE = "ProcessingInstanceType"
 PROCESSING_INSTANCE_COUNT = "ProcessingInstanceCount"
 TRAINING_INSTANCE_TYPE = "TrainingInstanceType"
@@ -369,7 +370,12 @@ class _Job:
             instance_type=self.parameters[PROCESSING_INSTANCE_TYPE],
             instance_count=self.parameters[PROCESSING_INSTANCE_COUNT],
             base_job_name=f"{self.pipeline_name}-{job_name}",
-            env={"REQUIREMENTS_FILE": self.requirements_file},
+            env={
+                "REQUIREMENTS_FILE": self.requirements_file,
+                # Unused by the step code: it makes the input's version part of
+                # the arguments that step caching compares.
+                "INPUT_DATA_VERSION": self.parameters[INPUT_DATA_VERSION],
+            },
             sagemaker_session=self.session,
         )
 
@@ -436,6 +442,9 @@ def _build(
         code_uri=code_uri,
         requirements_file=requirements_file,
         parameters=parameters,
+        # NOTE: SageMaker keys a cached step on its arguments, not on the data
+        # behind an S3 URI. A new file at the same InputDataUri is processed only
+        # when InputDataVersion changes too (a trigger can pass the S3 version id).
         cache=CacheConfig(enable_caching=True, expire_after="P30D"),
     )
     processing_image = processing_image_uri or image_uris.retrieve(
@@ -483,6 +492,7 @@ def _pipeline_parameters(artifacts_bucket: str, pipeline_name: str) -> dict[str,
             name=INPUT_DATA_URI,
             default_value=f"s3://{artifacts_bucket}/{pipeline_name}/raw/train.csv",
         ),
+        ParameterString(name=INPUT_DATA_VERSION, default_value="unversioned"),
         ParameterString(
             name=PROCESSING_INSTANCE_TYPE,
             default_value=DEFAULT_PROCESSING_INSTANCE_TYPE,

@@ -254,6 +254,7 @@ def test_parameters_and_defaults(definition: dict[str, Any]) -> None:
 
     assert set(parameters) == {
         pd.INPUT_DATA_URI,
+        pd.INPUT_DATA_VERSION,
         pd.PROCESSING_INSTANCE_TYPE,
         pd.PROCESSING_INSTANCE_COUNT,
         pd.TRAINING_INSTANCE_TYPE,
@@ -305,6 +306,10 @@ def test_processing_step_runs_module(definition: dict[str, Any]) -> None:
     )
     assert application["ContainerArguments"][0] == "processing"
     assert arguments["Environment"]["REQUIREMENTS_FILE"] == "requirements.txt"
+    # Caching compares arguments, so the data version must be one of them.
+    assert arguments["Environment"]["INPUT_DATA_VERSION"] == {
+        "Get": f"Parameters.{pd.INPUT_DATA_VERSION}"
+    }
 
 
 def test_processing_inputs_and_outputs(definition: dict[str, Any]) -> None:

@@ -95,7 +95,11 @@ class LocalRun:
             self.resolve(value)
             for value in arguments["AppSpecification"]["ContainerArguments"]
         ]
-        self.run_module(container_arguments, arguments.get("Environment", {}))
+        environment = {
+            name: self.resolve(value)
+            for name, value in arguments.get("Environment", {}).items()
+        }
+        self.run_module(container_arguments, environment)
 
     def run_training(self) -> None:
         arguments = self.steps[pd.TRAIN_STEP]["Arguments"]
