@@ -442,9 +442,11 @@ def _build(
         code_uri=code_uri,
         requirements_file=requirements_file,
         parameters=parameters,
-        # NOTE: SageMaker keys a cached step on its arguments, not on the data
-        # behind an S3 URI. A new file at the same InputDataUri is processed only
-        # when InputDataVersion changes too (a trigger can pass the S3 version id).
+        # NOTE: a processing step's cache key is its AppSpecification, Environment
+        # and ProcessingInputs (AWS docs, "Default cache key attributes by
+        # pipeline step type"), not the data behind an S3 URI. A new file at the
+        # same InputDataUri is processed only when InputDataVersion changes too
+        # (a trigger can pass the S3 version id).
         cache=CacheConfig(enable_caching=True, expire_after="P30D"),
     )
     processing_image = processing_image_uri or image_uris.retrieve(
