@@ -34,7 +34,7 @@ from infra.storage import MLFLOW_PREFIX, Storage
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
-# Image URIs, e.g. 141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:3.0-5
+# Image URIs, e.g. 141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:3.2-0
 ECR_IMAGE_PATTERN = re.compile(
     r"(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)[:@]"
 )

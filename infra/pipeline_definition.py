@@ -61,11 +61,13 @@ ROC_AUC_PATH = "binary_classification_metrics.roc_auc.value"
 ACCURACY_PATH = "binary_classification_metrics.accuracy.value"
 
 # SageMaker framework image versions, from the image catalogue of sagemaker 3.27.
-# NOTE: the step code needs Python >= 3.11 (pyproject.toml), and the Python
-# inside these images is unverified. Processing jobs stop early on an older one.
-# Pass processing_image_uri and training_image_uri of a custom image then.
-SKLEARN_IMAGE_VERSION = "1.4-2"
-XGBOOST_IMAGE_VERSION = "3.0-5"
+# The step code needs Python >= 3.11. The "-py312" scikit-learn tag names its
+# Python, and the XGBoost 3.2-0 image moved to Python 3.12 with XGBoost 3.2
+# (aws/deep-learning-containers pull request 6024); 3.0-5 and plain 1.4-2 run
+# Python 3.10. NOTE: no job has run here, so processing jobs still check the
+# version at start; pass processing_image_uri and training_image_uri to override.
+SKLEARN_IMAGE_VERSION = "1.4-2-py312"
+XGBOOST_IMAGE_VERSION = "3.2-0"
 
 # Processing outputs (one S3 prefix each) and the ones training reads as channels.
 PROCESSING_OUTPUTS = ("train", "validation", "test", "baseline", "report")
@@ -202,10 +204,10 @@ def build_pipeline_definition(
         pipeline_name: Pipeline name, a concrete string (not a token) because it
             also prefixes job names. It is the key prefix of step outputs too.
         processing_image_uri: Image of the processing job. Default: the
-            SageMaker scikit-learn image, version 1.4-2.
+            SageMaker scikit-learn image, version 1.4-2-py312.
         training_image_uri: Image of the training job (in script mode) and of the
             evaluation job, which loads the model with XGBoost. Default: the
-            SageMaker XGBoost image, version 3.0-5.
+            SageMaker XGBoost image, version 3.2-0.
         requirements_file: Requirements file in the archive that the processing
             and evaluation jobs install before they start.
         hyperparameters: Training hyperparameters by name (``max_depth``...).

@@ -39,7 +39,7 @@ SHA256_PROPERTY = "model_sha256"
 ARCHIVE_NAME = "model.tar.gz"
 # Built-in XGBoost image recorded in the InferenceSpecification. The API Lambda
 # scores with its own xgboost; the image is what a SageMaker endpoint would use.
-DEFAULT_XGBOOST_IMAGE_VERSION = "3.0-5"
+DEFAULT_XGBOOST_IMAGE_VERSION = "3.2-0"
 MAX_DESCRIPTION_LENGTH = 1024
 MISSING_GROUP_ERRORS = frozenset({"ValidationException", "ResourceNotFound"})
 

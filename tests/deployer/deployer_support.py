@@ -14,7 +14,7 @@ REGION = "us-east-1"
 GROUP = "deployer-group"
 FUNCTION = "satisfaction-api"
 PARAMETER = "/satisfaction/serving-model"
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0"
 # Variables the API function has before any deployment; the deployer keeps them.
 BASE_ENVIRONMENT = {"SATISFACTION_REGISTRY_BACKEND": "sagemaker", "POWERTOOLS_LOG": "x"}
 

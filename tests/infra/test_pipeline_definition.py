@@ -298,7 +298,7 @@ def test_processing_step_runs_module(definition: dict[str, Any]) -> None:
     arguments = steps_by_name(definition)[pd.PROCESS_STEP]["Arguments"]
     application = arguments["AppSpecification"]
 
-    assert application["ImageUri"].endswith("/sagemaker-scikit-learn:1.4-2-cpu-py3")
+    assert application["ImageUri"].endswith("/sagemaker-scikit-learn:1.4-2-py312-cpu-py3")
     assert REGION in application["ImageUri"]
     assert application["ContainerEntrypoint"][:2] == ["/bin/sh", "-c"]
     assert application["ContainerEntrypoint"][-1] == (
@@ -425,7 +425,7 @@ def test_evaluation_step_reads_model_and_test(definition: dict[str, Any]) -> Non
     assert container_arguments[0] == "evaluation"
     assert "--no-tracking" in container_arguments
     assert arguments["AppSpecification"]["ImageUri"].endswith(
-        "/sagemaker-xgboost:3.0-5"
+        "/sagemaker-xgboost:3.2-0"
     )
     assert step["PropertyFiles"] == [
         {
@@ -478,7 +478,7 @@ def test_training_channels_and_image(definition: dict[str, Any]) -> None:
             ".S3Output.S3Uri"
         }
     image = arguments["AlgorithmSpecification"]["TrainingImage"]
-    assert image.endswith("/sagemaker-xgboost:3.0-5")
+    assert image.endswith("/sagemaker-xgboost:3.2-0")
     assert REGION in image
     assert arguments["ResourceConfig"]["InstanceType"] == {
         "Get": f"Parameters.{pd.TRAINING_INSTANCE_TYPE}"
@@ -555,7 +555,7 @@ def test_register_pending_with_metrics(definition: dict[str, Any]) -> None:
     assert container["ModelDataUrl"] == {
         "Get": f"Steps.{pd.TRAIN_STEP}.ModelArtifacts.S3ModelArtifacts"
     }
-    assert container["Image"].endswith("/sagemaker-xgboost:3.0-5")
+    assert container["Image"].endswith("/sagemaker-xgboost:3.2-0")
     assert "Environment" not in container
     assert statistics["ContentType"] == "application/json"
     assert statistics["S3Uri"]["Std:Join"]["Values"] == [

@@ -15,7 +15,7 @@ from satisfaction.schema import FEATURE_NAMES
 GROUP = "test-satisfaction"
 REGION = "us-east-1"
 BUCKET = "test-models"
-IMAGE_URI = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+IMAGE_URI = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0"
 
 
 def make_model(directory: Path, seed: int = 0) -> Path:
