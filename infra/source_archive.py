@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 # Packages the pipeline steps import. Pandas, xgboost and the rest come from the
 # job images and their requirements, not from this archive.
 STEP_PACKAGES = ("satisfaction", "processing", "training", "evaluation")
-# Files next to the packages that the jobs read.
-STEP_FILES = ("requirements.txt", "requirements-lambda.txt")
+# Files next to the packages that the jobs read: name in the archive -> source.
+# The jobs install requirements.txt, so it gets the lean pipeline set.
+STEP_FILES = {"requirements.txt": "requirements-pipeline.txt"}
 ARCHIVE_NAME = "sourcedir.tar.gz"
 
 _EXCLUDED_DIRECTORIES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache"})
@@ -32,13 +33,15 @@ _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 def iter_source_files(
     root: Path, packages: Iterable[str] = STEP_PACKAGES
-) -> Iterator[Path]:
-    """Yield the files to archive, relative to ``root``, in sorted order.
+) -> Iterator[tuple[str, Path]]:
+    """Yield each file's name in the archive and its path relative to ``root``.
+
+    Names come in sorted order.
 
     Raises FileNotFoundError when a package or file is missing, because a job
     would fail much later on the missing import.
     """
-    names: list[Path] = []
+    entries: list[tuple[str, Path]] = []
     for package in packages:
         package_dir = root / package
         if not (package_dir / "__init__.py").is_file():
@@ -52,14 +55,15 @@ def iter_source_files(
             ]
             for file_name in files:
                 if not file_name.endswith(_EXCLUDED_SUFFIXES):
-                    names.append(Path(directory, file_name).relative_to(root))
-    for file_name in STEP_FILES:
-        if not (root / file_name).is_file():
+                    relative = Path(directory, file_name).relative_to(root)
+                    entries.append((relative.as_posix(), relative))
+    for archive_name, source_name in STEP_FILES.items():
+        if not (root / source_name).is_file():
             raise FileNotFoundError(
-                f"pipeline source file {root / file_name} not found"
+                f"pipeline source file {root / source_name} not found"
             )
-        names.append(Path(file_name))
-    yield from sorted(names, key=lambda path: path.as_posix())
+        entries.append((archive_name, Path(source_name)))
+    yield from sorted(entries)
 
 
 def build_source_archive(root: Path, destination_dir: Path) -> Path:
@@ -76,9 +80,9 @@ def build_source_archive(root: Path, destination_dir: Path) -> Path:
             fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT
         ) as archive,
     ):
-        for relative in iter_source_files(root):
+        for archive_name, relative in iter_source_files(root):
             data = (root / relative).read_bytes()
-            info = tarfile.TarInfo(relative.as_posix())
+            info = tarfile.TarInfo(archive_name)
             info.size = len(data)
             info.mtime = 0
             info.mode = 0o644

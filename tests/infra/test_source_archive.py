@@ -19,8 +19,8 @@ def make_source_tree(root: Path) -> Path:
         (root / package / "__pycache__").mkdir()
         (root / package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     (root / "processing" / "step.py").write_text("print('step')\n")
-    for name in STEP_FILES:
-        (root / name).write_text("numpy\n")
+    for source_name in STEP_FILES.values():
+        (root / source_name).write_text("numpy\n")
     return root
 
 
@@ -59,6 +59,24 @@ def test_archive_members_and_metadata(tmp_path: Path) -> None:
     assert names == sorted(names)
     assert {member.mtime for member in members} == {0}
     assert {member.uid for member in members} == {0}
+
+
+def test_requirements_are_pipeline_set(tmp_path: Path) -> None:
+    root = make_source_tree(tmp_path / "src")
+    (root / "requirements-pipeline.txt").write_text("pandas\n")
+
+    with tarfile.open(build_source_archive(root, tmp_path / "out")) as archive:
+        requirements = archive.extractfile("requirements.txt").read()
+
+    assert requirements == b"pandas\n"
+
+
+def test_repository_pipeline_requirements_lean() -> None:
+    text = (REPOSITORY_ROOT / "requirements-pipeline.txt").read_text()
+    names = {line.split(">")[0].split("=")[0].strip() for line in text.splitlines()}
+
+    for heavy in ("xgboost", "xgboost-cpu", "sagemaker", "aws-cdk-lib", "dvc"):
+        assert heavy not in names
 
 
 def test_missing_package_raises(tmp_path: Path) -> None:
