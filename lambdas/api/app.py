@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import Body, FastAPI, Query, Request
@@ -129,11 +130,13 @@ def _serving_model(provider: ModelProvider, request: Request) -> ServingModel:
         serving = provider.get()
     except ModelUnavailableError as error:
         setattr(request.state, STATE_MODEL_UNAVAILABLE, True)
+        retry_after = math.ceil(provider.seconds_until_retry())
         raise ApiError(
             503,
             f"no model can serve ({error.unavailable.status}): "
             f"{error.unavailable.reason}",
             error.unavailable.status,
+            headers={"Retry-After": str(retry_after)},
         ) from None
     setattr(request.state, STATE_MODEL_VERSION, serving.version)
     return serving

@@ -37,13 +37,19 @@ class ApiError(Exception):
     """An error with an HTTP status and one error item, raised by the routes."""
 
     def __init__(
-        self, status_code: int, msg: str, error_type: str, loc: Sequence[str | int] = ()
+        self,
+        status_code: int,
+        msg: str,
+        error_type: str,
+        loc: Sequence[str | int] = (),
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(msg)
         self.status_code = status_code
         self.msg = msg
         self.error_type = error_type
         self.loc = list(loc)
+        self.headers = headers
 
 
 def error_body(items: list[dict[str, Any]], total: int | None = None) -> dict[str, Any]:
@@ -144,7 +150,9 @@ async def _validation_error_handler(
 
 
 async def _api_error_handler(request: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status_code, exc.msg, exc.error_type, exc.loc)
+    return error_response(
+        exc.status_code, exc.msg, exc.error_type, exc.loc, headers=exc.headers
+    )
 
 
 async def _http_error_handler(

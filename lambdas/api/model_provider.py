@@ -100,6 +100,12 @@ class ModelProvider:
             self._model = None
             self._failure = None
 
+    def seconds_until_retry(self) -> float:
+        """Return the seconds until the next load attempt, 0 when one is due."""
+        if self._failure is None:
+            return 0.0
+        return max(0.0, self._retry_seconds - (self._clock() - self._failed_at))
+
     def _retry_due(self) -> bool:
         return self._clock() - self._failed_at >= self._retry_seconds
 

@@ -190,3 +190,14 @@ def test_artifact_error_type_is_model_error() -> None:
 
     assert state.status == "model_error"
     assert state.reason == "model features differ from the schema"
+
+
+def test_503_has_retry_after(
+    empty_registry_settings: Settings, passenger: dict[str, Any]
+) -> None:
+    client = client_for(empty_registry_settings, retry_seconds=60)
+
+    response = client.post("/predict", json=passenger)
+
+    assert response.status_code == 503
+    assert 0 < int(response.headers["retry-after"]) <= 60
