@@ -70,6 +70,14 @@ EXCLUDED_SOURCES = frozenset({"satisfaction/registry/cli.py"})
 # Directory names removed anywhere under site-packages: test suites and caches.
 REMOVED_DIRECTORIES = frozenset({"tests", "__pycache__"})
 INFO_FILE = "BUNDLE_INFO.json"
+# Distributions that must never reach the serving bundle.
+EXCLUDED_DISTRIBUTIONS = frozenset(
+    {"pandas", "scikit-learn", "sagemaker", "sagemaker-core", "mlflow", "mlflow-skinny"}
+)
+
+
+class BundleError(Exception):
+    """The bundle would contain a distribution that serving must not ship."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +104,9 @@ def build_bundle(
 ) -> Path:
     """Build the deployment folder in ``output_dir`` (replacing it) and return its path.
 
-    ``python312`` is a Python 3.12 interpreter used to compile ``.pyc`` files.
-    Without one the bundle ships sources only, and Lambda compiles them in
+    ``python312`` is a Python 3.12 interpreter used to compile ``.pyc`` files:
+    None looks for one and "" skips compiling. Without one the bundle ships
+    sources only, and Lambda compiles them in
     memory at every cold start. Raises subprocess.CalledProcessError when pip
     fails and FileNotFoundError when a source file is missing.
     """
@@ -116,9 +125,11 @@ def build_bundle_with_report(
     output_dir.mkdir(parents=True)
 
     install_requirements(requirements, output_dir)
+    check_lean(output_dir)
     source_digest = copy_sources(output_dir)
     remove_unneeded_files(output_dir)
-    interpreter = python312 or find_python312()
+    # None looks for an interpreter; an empty string skips the compile step.
+    interpreter = find_python312() if python312 is None else python312
     compiled = False
     if interpreter:
         compile_bytecode(interpreter, output_dir)
@@ -163,6 +174,24 @@ def install_requirements(requirements: Path, target: Path) -> None:
     subprocess.run(command, check=True)
 
 
+def check_lean(target: Path) -> None:
+    """Raise BundleError when a package that must stay out of the bundle was installed.
+
+    Each one costs package size and cold-start time, and xgboost imports
+    scikit-learn whenever it is installed.
+    """
+    installed = {
+        path.name.split("-")[0].lower().replace("_", "-")
+        for path in target.glob("*.dist-info")
+    }
+    unwanted = sorted(installed & EXCLUDED_DISTRIBUTIONS)
+    if unwanted:
+        raise BundleError(
+            f"the Lambda bundle must not contain {unwanted}; remove what pulls them "
+            f"into {REQUIREMENTS.name}"
+        )
+
+
 def copy_sources(target: Path) -> str:
     """Copy the serving code into ``target`` and return the SHA-256 of its contents."""
     digest = hashlib.sha256()
@@ -194,9 +223,13 @@ def remove_unneeded_files(root: Path) -> None:
 
 def find_python312() -> str | None:
     """Return a working Python 3.12 from ``SATISFACTION_BUNDLE_PYTHON`` or PATH."""
+    # pyenv's shim fails unless a 3.12 version is selected, so its installs are
+    # tried by path too.
+    pyenv_installs = sorted(Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
     candidates = [
         os.environ.get("SATISFACTION_BUNDLE_PYTHON"),
         shutil.which("python3.12"),
+        *(str(path) for path in pyenv_installs),
     ]
     for candidate in candidates:
         if not candidate:
@@ -280,11 +313,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--python312",
         help="Python 3.12 interpreter that compiles the .pyc files (default: "
-        "SATISFACTION_BUNDLE_PYTHON, then python3.12 on PATH).",
+        "SATISFACTION_BUNDLE_PYTHON, then python3.12 on PATH, then pyenv's 3.12).",
     )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    report = build_bundle_with_report(arguments.output, python312=arguments.python312)
+    try:
+        report = build_bundle_with_report(
+            arguments.output, python312=arguments.python312
+        )
+    except BundleError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(report.describe())
     return 0
 

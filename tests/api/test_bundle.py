@@ -145,3 +145,16 @@ def test_bundle_sources_run_alone(
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "200"
+
+
+def test_bundle_rejects_heavy_packages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def install_with_pandas(requirements: Path, target: Path) -> None:
+        (target / "pandas-3.1.1.dist-info").mkdir()
+        (target / "scikit_learn-1.9.1.dist-info").mkdir()
+
+    monkeypatch.setattr(bundle, "install_requirements", install_with_pandas)
+
+    with pytest.raises(bundle.BundleError, match="'pandas', 'scikit-learn'"):
+        build(tmp_path / "api", "pandas\n")
