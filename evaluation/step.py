@@ -188,9 +188,8 @@ def open_run(arguments: argparse.Namespace, model: LoadedModel) -> TrackedRun:
                 run_id,
                 error,
             )
-    artifact_root = get_settings().artifacts_dir / "mlruns"
     name = f"evaluate-{model.metadata.model_sha256[:12]}"
-    run = start_run(arguments.tracking_uri, arguments.experiment, name, artifact_root)
+    run = start_run(arguments.tracking_uri, arguments.experiment, name)
     run.set_tags({"model_sha256": model.metadata.model_sha256})
     return run
 

@@ -258,10 +258,7 @@ def open_run(arguments: argparse.Namespace) -> TrackedRun:
         logger.info("MLflow tracking is off (--no-tracking)")
         return DisabledRun()
     run_name = arguments.run_name or f"train-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    artifact_root = get_settings().artifacts_dir / "mlruns"
-    return start_run(
-        arguments.tracking_uri, arguments.experiment, run_name, artifact_root
-    )
+    return start_run(arguments.tracking_uri, arguments.experiment, run_name)
 
 
 def run_training(

@@ -152,8 +152,16 @@ class MlflowRun:
             self._client.set_terminated(self.run_id, status=status)
 
 
-def _is_local_store(tracking_uri: str) -> bool:
-    return tracking_uri.startswith(("sqlite:", "file:")) or "://" not in tracking_uri
+def _sqlite_artifact_location(tracking_uri: str) -> str | None:
+    """Return the URI of ``mlruns`` next to a SQLite store's file, else None.
+
+    MLflow would otherwise put a SQLite store's artifacts under ``./mlruns`` of
+    the working directory. File stores and servers choose their own location.
+    """
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    return (database.parent / "mlruns").resolve().as_uri()
 
 
 def _prepare_sqlite_folder(tracking_uri: str) -> None:
@@ -168,13 +176,12 @@ def start_run(
     tracking_uri: str,
     experiment_name: str,
     run_name: str,
-    artifact_root: Path,
     tags: Mapping[str, str] | None = None,
 ) -> MlflowRun:
     """Start a run in ``experiment_name``, creating the experiment when needed.
 
-    For a local store (SQLite or a folder) a new experiment keeps its artifacts
-    under ``artifact_root``. A server decides its own artifact location. Pass
+    With a SQLite store, a new experiment keeps its artifacts in ``mlruns`` next
+    to the database file. A server decides its own artifact location. Pass
     ``tags={"mlflow.parentRunId": parent.run_id}`` to nest the run under another.
     Raises TrackingError when the tracking server cannot be reached or rejects
     the request.
@@ -186,9 +193,7 @@ def start_run(
         client = MlflowClient(tracking_uri=tracking_uri)
         experiment = client.get_experiment_by_name(experiment_name)
         if experiment is None:
-            location = None
-            if _is_local_store(tracking_uri):
-                location = artifact_root.resolve().as_uri()
+            location = _sqlite_artifact_location(tracking_uri)
             experiment_id = client.create_experiment(
                 experiment_name, artifact_location=location
             )

@@ -86,7 +86,6 @@ def _run_trials(
     train = read_split(arguments.train_dir, "train")
     validation = read_split(arguments.validation_dir, "validation")
     rng = np.random.default_rng(arguments.seed)
-    artifact_root = get_settings().artifacts_dir / "mlruns"
     trials: list[dict[str, Any]] = []
 
     for number in range(arguments.trials):
@@ -119,7 +118,6 @@ def _run_trials(
                 arguments.tracking_uri,
                 arguments.experiment,
                 f"trial-{number}",
-                artifact_root,
                 tags={"mlflow.parentRunId": parent.run_id},
             )
             child.log_params(hyperparameters.model_dump())
@@ -141,7 +139,6 @@ def main(argv: list[str] | None = None) -> int:
                 arguments.tracking_uri,
                 arguments.experiment,
                 f"tune-{datetime.now(UTC):%Y%m%d-%H%M%S}",
-                get_settings().artifacts_dir / "mlruns",
             )
         trials = _run_trials(arguments, parent)
         best = min(trials, key=lambda trial: trial["validation_log_loss"])

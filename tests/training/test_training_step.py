@@ -203,6 +203,9 @@ def test_train_records_mlflow_run(data_dir: Path, tmp_path: Path) -> None:
     assert artifacts == {"model/model.ubj", "model/metadata.json"}
     plots = {item.path for item in client.list_artifacts(run_id, "plots")}
     assert "plots/learning_curve.png" in plots
+    # A SQLite store keeps the artifacts in mlruns next to the database file.
+    assert (tmp_path / "mlruns").is_dir()
+    assert run.info.artifact_uri.startswith((tmp_path / "mlruns").as_uri())
 
 
 def test_tracking_failure_exits_1(
