@@ -188,7 +188,7 @@ def test_train_records_mlflow_run(data_dir: Path, tmp_path: Path) -> None:
     client = MlflowClient(tracking_uri=tracking_uri)
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED"
-    assert run.data.params["max_depth"] == "8" or run.data.params["max_depth"].isdigit()
+    assert run.data.params["max_depth"] == "8"
     assert run.data.params["num_boost_round"] == "40"
     assert run.data.metrics["validation_roc_auc"] > 0.9
     assert (
@@ -227,5 +227,5 @@ def test_metadata_file_is_json(data_dir: Path, tmp_path: Path) -> None:
         main(training_arguments(data_dir, tmp_path, "--no-tracking", *FEW_ROUNDS)) == 0
     )
     document = json.loads((tmp_path / "model" / "metadata.json").read_text())
-    assert document["best_iteration"] == document["best_iteration"] // 1
+    assert isinstance(document["best_iteration"], int)
     assert "baselines" in document
