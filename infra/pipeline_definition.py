@@ -155,10 +155,12 @@ def default_hyperparameters() -> dict[str, str]:
 
 def default_process_arguments() -> dict[str, str]:
     """Return the processing step's split and validation defaults as strings."""
+    from processing.step import DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION
+
     fields = Settings.model_fields
     return {
-        "validation_fraction": "0.15",
-        "test_fraction": "0.15",
+        "validation_fraction": str(DEFAULT_VALIDATION_FRACTION),
+        "test_fraction": str(DEFAULT_TEST_FRACTION),
         "seed": str(fields["seed"].default),
         "max_invalid_share": str(fields["max_invalid_share"].default),
     }

@@ -23,7 +23,11 @@ from typing import Any
 from processing.baseline import compute_baseline
 from processing.reading import read_table
 from processing.splitting import split_frame
-from processing.step import write_parquet
+from processing.step import (
+    DEFAULT_TEST_FRACTION,
+    DEFAULT_VALIDATION_FRACTION,
+    write_parquet,
+)
 from processing.validation import validate
 from satisfaction.artifact import load_model
 from scoring.batch import render_output, score_table
@@ -47,7 +51,10 @@ def _processing_run(uri: str, output_dir: Path, timings: dict[str, list[float]])
         timings,
         "split",
         lambda: split_frame(
-            result.valid_frame(), validation_fraction=0.15, test_fraction=0.15, seed=42
+            result.valid_frame(),
+            validation_fraction=DEFAULT_VALIDATION_FRACTION,
+            test_fraction=DEFAULT_TEST_FRACTION,
+            seed=42,
         ),
     )
 

@@ -70,9 +70,9 @@ def test_split_sizes_and_columns(tmp_path: Path, survey_1000: Path) -> None:
     }
 
     assert {name: len(frame) for name, frame in splits.items()} == {
-        "train": 700,
-        "validation": 150,
-        "test": 150,
+        "train": 800,
+        "validation": 100,
+        "test": 100,
     }
     for frame in splits.values():
         assert list(frame.columns) == OUTPUT_COLUMNS
@@ -227,8 +227,8 @@ def test_separate_test_file(tmp_path: Path, survey_1000: Path) -> None:
     quarantine = read_quarantine(output_dir / "report" / "test_quarantine.csv")
 
     assert exit_code == 0
-    assert report["splits"]["train"]["rows"] == 850
-    assert report["splits"]["validation"]["rows"] == 150
+    assert report["splits"]["train"]["rows"] == 900
+    assert report["splits"]["validation"]["rows"] == 100
     assert len(test) == 199
     assert 100005 not in set(test["id"])
     assert quarantine[0]["reason"] == "id: also in the training input"
