@@ -317,7 +317,9 @@ def run_training(
         }
     )
     run.log_artifacts(arguments.model_dir, "model")
-    run.log_artifacts(curve.parent, "plots")
+    # Only the plot file: in a SageMaker job without a tracking server, the SQLite
+    # store and its artifact folder live in the same output folder as the plot.
+    run.log_artifact(curve, "plots")
     return metadata
 
 

@@ -46,6 +46,7 @@ class TrackedRun(Protocol):
     def log_artifacts(
         self, directory: Path, artifact_path: str | None = None
     ) -> None: ...
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None: ...
     def set_tags(self, tags: Mapping[str, str]) -> None: ...
     def finish(self, succeeded: bool) -> None: ...
 
@@ -65,6 +66,9 @@ class DisabledRun:
         pass
 
     def log_artifacts(self, directory: Path, artifact_path: str | None = None) -> None:
+        pass
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         pass
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
@@ -140,6 +144,10 @@ class MlflowRun:
             f"upload the artifacts in {directory}", self.tracking_uri
         ):
             self._client.log_artifacts(self.run_id, str(directory), artifact_path)
+
+    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
+        with _tracking_errors(f"upload {path}", self.tracking_uri):
+            self._client.log_artifact(self.run_id, str(path), artifact_path)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
         with _tracking_errors("set tags", self.tracking_uri):
