@@ -21,10 +21,14 @@ from constructs import Construct
 
 from infra.config import InfraSettings
 from lambdas.api import metrics as api_metrics
+from monitoring import drift
 
 # Custom metric from the metric filter on the API function's platform.report records.
 INIT_DURATION_METRIC = "InitDuration"
 ALARM_PERIOD = Duration.minutes(5)
+# Drift checks run as batch jobs, hours or days apart, so their alarm looks at
+# a whole day; without a check in it, the day counts as not breaching.
+DRIFT_PERIOD = Duration.days(1)
 
 
 class AlarmTopic(Construct):
@@ -134,6 +138,18 @@ class Monitoring(Construct):
                 self._model_metric(api_metrics.MODEL_UNAVAILABLE, "Sum"),
                 1,
                 "The API answered 503 because no approved model could be loaded.",
+            ),
+            "FeatureDrift": self._alarm(
+                "FeatureDrift",
+                cloudwatch.Metric(
+                    namespace=api_metrics.NAMESPACE,
+                    metric_name=drift.MAX_FEATURE_DRIFT_METRIC,
+                    period=DRIFT_PERIOD,
+                    statistic="Maximum",
+                ),
+                drift.SIGNIFICANT_PSI,
+                "A drift check ('satisfaction drift --publish') found a feature "
+                "whose population stability index is 0.2 or more.",
             ),
             "DeployerErrors": self._alarm(
                 "DeployerErrors",

@@ -24,6 +24,12 @@ from satisfaction.schema import FEATURES, FeatureKind
 
 MODERATE_PSI = 0.1
 SIGNIFICANT_PSI = 0.2
+
+# CloudWatch names of the drift metrics that ``satisfaction drift --publish``
+# sends, in the API's namespace. The CDK stack alarms on the maximum.
+FEATURE_DRIFT_METRIC = "FeatureDrift"
+MAX_FEATURE_DRIFT_METRIC = "MaxFeatureDrift"
+FEATURE_DIMENSION = "Feature"
 # Shares are floored at this value so that an empty bucket on one side gives a
 # large but finite PSI instead of infinity.
 SHARE_FLOOR = 1e-4

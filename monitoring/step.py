@@ -16,7 +16,13 @@ import sys
 from pathlib import Path
 
 from lambdas.api.metrics import NAMESPACE
-from monitoring.drift import DriftReport, compute_drift
+from monitoring.drift import (
+    FEATURE_DIMENSION,
+    FEATURE_DRIFT_METRIC,
+    MAX_FEATURE_DRIFT_METRIC,
+    DriftReport,
+    compute_drift,
+)
 from satisfaction.artifact import ArtifactError
 from satisfaction.baseline import BaselineStatistics
 from satisfaction.config import Settings, get_settings
@@ -26,10 +32,6 @@ from satisfaction.schema import FEATURE_NAMES
 
 logger = logging.getLogger(__name__)
 
-# CloudWatch names of the drift metrics, in the API's namespace.
-FEATURE_DRIFT_METRIC = "FeatureDrift"
-MAX_FEATURE_DRIFT_METRIC = "MaxFeatureDrift"
-FEATURE_DIMENSION = "Feature"
 EXIT_DRIFT = 3
 
 

@@ -16,6 +16,7 @@ from infra.pipeline import PIPELINE_EXECUTION_STATUS_CHANGE
 from infra.promotion import MODEL_PACKAGE_STATE_CHANGE
 from infra.serving import API_HANDLER
 from lambdas.api import metrics as api_metrics
+from monitoring.drift import MAX_FEATURE_DRIFT_METRIC
 
 GROUP = "airline-passenger-satisfaction"
 
@@ -501,6 +502,7 @@ def test_alarms_and_thresholds(template_json: dict) -> None:
         "satisfaction-prod-ColdStartInitDuration": 3000,
         "satisfaction-prod-ModelUnavailable": 1,
         "satisfaction-prod-DeployerErrors": 1,
+        "satisfaction-prod-FeatureDrift": 0.2,
     }
 
     assert set(alarms) == set(expected)
@@ -522,6 +524,19 @@ def test_model_alarm_uses_service_dimension(template_json: dict) -> None:
     assert alarm["Dimensions"] == [
         {"Name": api_metrics.SERVICE_NAME_DIMENSION, "Value": api_metrics.SERVICE_NAME}
     ]
+
+
+def test_drift_alarm_watches_drift_command(template_json: dict) -> None:
+    (alarm,) = [
+        alarm["Properties"]
+        for alarm in resources_of(template_json, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["AlarmName"].endswith("FeatureDrift")
+    ]
+
+    assert alarm["Namespace"] == api_metrics.NAMESPACE
+    assert alarm["MetricName"] == MAX_FEATURE_DRIFT_METRIC
+    assert alarm["Period"] == 86400
+    assert "Dimensions" not in alarm
 
 
 def test_init_duration_metric_filter(template: Template) -> None:

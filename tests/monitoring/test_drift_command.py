@@ -8,13 +8,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from monitoring.step import (
-    EXIT_DRIFT,
+from monitoring.drift import (
     FEATURE_DIMENSION,
     FEATURE_DRIFT_METRIC,
     MAX_FEATURE_DRIFT_METRIC,
-    main,
 )
+from monitoring.step import EXIT_DRIFT, main
 from processing.step import main as process
 from satisfaction.synthetic import write_csv
 
