@@ -298,7 +298,9 @@ def test_processing_step_runs_module(definition: dict[str, Any]) -> None:
     arguments = steps_by_name(definition)[pd.PROCESS_STEP]["Arguments"]
     application = arguments["AppSpecification"]
 
-    assert application["ImageUri"].endswith("/sagemaker-scikit-learn:1.4-2-py312-cpu-py3")
+    assert application["ImageUri"].endswith(
+        "/sagemaker-scikit-learn:1.4-2-py312-cpu-py3"
+    )
     assert REGION in application["ImageUri"]
     assert application["ContainerEntrypoint"][:2] == ["/bin/sh", "-c"]
     assert application["ContainerEntrypoint"][-1] == (
