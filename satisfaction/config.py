@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     model_version: str | None = Field(
         None, description="Version label reported by the API when model_uri is set."
     )
-    log_level: str = Field("INFO", description="Log level of the satisfaction loggers.")
+    log_level: str = Field("INFO", description="Log level of the root logger.")
     log_format: LogFormat | None = Field(
         None, description="text or json. Unset: json on Lambda, text elsewhere."
     )

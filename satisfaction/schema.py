@@ -36,8 +36,8 @@ RATING_MAXIMUM = 5
 RATING_NOT_APPLICABLE = 0
 
 # Plausibility bounds. The published data has ages 7 to 85, distances of 31 to
-# 4,983 miles and delays up to 1,592 minutes. The bounds are wider so that real
-# passengers outside the sample pass, but reject typing errors.
+# 4,983 miles and delays up to 1,592 minutes. The bounds are wider, so real
+# passengers outside that sample pass while typing errors are rejected.
 AGE_RANGE = (1, 120)
 FLIGHT_DISTANCE_RANGE = (1, 20_000)
 DELAY_RANGE = (0, 4_320)  # three days, in minutes
