@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -150,8 +151,25 @@ def post(url: str, document: dict) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+def check_port_free(port: int) -> None:
+    """Stop the demo when another process listens on ``port``.
+
+    Otherwise the health check would reach that process and the demo would
+    print another server's answers as its own.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(
+                f"demo stopped: port {port} on 127.0.0.1 is in use; "
+                "run again with PORT set to a free port, for example PORT=8001"
+            )
+
+
 def call_api(port: int) -> None:
     """Start the API under uvicorn, send a good and a bad request, then stop it."""
+    check_port_free(port)
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "satisfaction"), "serve", "--port", str(port)],
@@ -209,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = args.data.resolve() if args.data else None
     durations: dict[str, float] = {}
+    check_port_free(args.port)  # before the pipeline, so a busy port fails fast
 
     started = time.monotonic()
     banner("1/5 Raw data, versioned with DVC")
@@ -228,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     banner("4/5 Batch scoring with the approved model")
+    print(
+        "Scoring the whole input file. Its accuracy includes the training rows, "
+        "so it is optimistic; the test split's figures are in the summary."
+    )
     run(
         str(BIN / "satisfaction"),
         "predict",
