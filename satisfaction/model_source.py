@@ -82,6 +82,9 @@ def resolve_model(settings: Settings | None = None) -> ServingModel:
     if uri:
         model = load_model(_artifact_directory(uri, settings.aws_region))
         version = settings.model_version or "unversioned"
+        # NOTE: the deployer sets model_uri only for Approved versions, so the
+        # status is reported as Approved without a registry call. A folder set
+        # by hand gets the same status unchecked.
         logger.info("loaded model version %s from %s", version, uri)
         return ServingModel(model, version, "Approved", uri)
 
