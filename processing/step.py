@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -64,6 +65,32 @@ class InvalidShareError(Exception):
     """A larger share of rows than allowed failed validation."""
 
 
+def share(text: str) -> float:
+    """Parse a finite number from 0 to 1 for argparse (a share of rows)."""
+    value = _finite_float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not from 0 to 1")
+    return value
+
+
+def fraction(text: str) -> float:
+    """Parse a finite number strictly between 0 and 1 for argparse (a split size)."""
+    value = _finite_float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1 (exclusive)")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 def in_sagemaker_processing() -> bool:
     return SAGEMAKER_PROCESSING_ROOT.is_dir()
 
@@ -104,14 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--validation-fraction",
-        type=float,
+        type=fraction,
         default=DEFAULT_VALIDATION_FRACTION,
         help="Share of the valid input rows in the validation split. "
         f"Default: {DEFAULT_VALIDATION_FRACTION}.",
     )
     parser.add_argument(
         "--test-fraction",
-        type=float,
+        type=fraction,
         default=DEFAULT_TEST_FRACTION,
         help="Share of the valid input rows in the test split; ignored with "
         f"--test-input. Train gets the rest. Default: {DEFAULT_TEST_FRACTION}.",
@@ -124,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-invalid-share",
-        type=float,
+        type=share,
         default=settings.max_invalid_share,
         help="Fail when a larger share of an input's rows is invalid, from 0 to 1 "
         f"(SATISFACTION_MAX_INVALID_SHARE). Default: {settings.max_invalid_share}.",
@@ -199,17 +226,11 @@ def run(args: argparse.Namespace) -> ProcessingReport:
         inputs={},
     )
 
-    # Outputs of an earlier run must not outlive a failed run or a run without
-    # --test-input, so that no later step reads them as this run's.
-    for path in output_files(output_dir):
-        path.unlink(missing_ok=True)
-
+    # Read and validate every input before touching the outputs, so that a
+    # mistyped path or a malformed file leaves the last good run in place.
     table = read_table(args.input)
     result = validate(table, label_required=True, check_duplicates=True)
-    report.inputs["input"] = _write_quarantine(
-        table, result, report_dir / "quarantine.csv"
-    )
-
+    test_table = None
     test_result = None
     if args.test_input:
         test_table = read_table(args.test_input)
@@ -218,6 +239,18 @@ def run(args: argparse.Namespace) -> ProcessingReport:
         train_ids = result.frame[PASSENGER_ID].to_numpy()[result.valid]
         overlap = np.isin(test_result.frame[PASSENGER_ID].to_numpy(), train_ids)
         test_result.reject(TEST_ID_OVERLAP, overlap & test_result.valid)
+
+    # This run writes a new report from here on, even if it fails. Remove every
+    # output of an earlier run first, so that no later step reads old splits
+    # next to this run's report, and no old test_quarantine.csv survives a run
+    # without --test-input.
+    for path in output_files(output_dir):
+        path.unlink(missing_ok=True)
+
+    report.inputs["input"] = _write_quarantine(
+        table, result, report_dir / "quarantine.csv"
+    )
+    if test_table is not None and test_result is not None:
         report.inputs["test_input"] = _write_quarantine(
             test_table, test_result, report_dir / "test_quarantine.csv"
         )

@@ -275,10 +275,84 @@ def test_s3_input(aws: None, tmp_path: Path, survey_1000: Path) -> None:
 def test_missing_input_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    exit_code = main(["--input", str(tmp_path / "absent.csv")])
+    exit_code = main(
+        [
+            *("--input", str(tmp_path / "absent.csv")),
+            *("--output-dir", str(tmp_path / "out")),
+        ]
+    )
 
     assert exit_code == 1
     assert "input file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("missing", ["--input", "--test-input"])
+def test_missing_input_keeps_earlier_outputs(
+    tmp_path: Path, survey_1000: Path, missing: str
+) -> None:
+    output_dir = tmp_path / "out"
+    assert main(["--input", str(survey_1000), "--output-dir", str(output_dir)]) == 0
+    before = {relative: (output_dir / relative).read_bytes() for relative in OUTPUTS}
+    inputs = {"--input": str(survey_1000), "--test-input": str(survey_1000)}
+    inputs[missing] = str(tmp_path / "absent.csv")
+
+    exit_code = main(
+        [
+            *(part for pair in inputs.items() for part in pair),
+            *("--output-dir", str(output_dir)),
+        ]
+    )
+
+    assert exit_code == 1
+    after = {relative: (output_dir / relative).read_bytes() for relative in OUTPUTS}
+    assert after == before
+    assert not (output_dir / "report" / "test_quarantine.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--max-invalid-share", "1.5"),
+        ("--max-invalid-share", "-0.1"),
+        ("--max-invalid-share", "nan"),
+        ("--max-invalid-share", "many"),
+        ("--validation-fraction", "0"),
+        ("--validation-fraction", "1"),
+        ("--validation-fraction", "nan"),
+        ("--test-fraction", "-0.2"),
+        ("--test-fraction", "inf"),
+    ],
+)
+def test_out_of_range_numbers_exit_2(
+    tmp_path: Path,
+    survey_1000: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+) -> None:
+    output_dir = tmp_path / "out"
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                *("--input", str(survey_1000)),
+                *("--output-dir", str(output_dir)),
+                f"{option}={value}",
+            ]
+        )
+
+    assert exit_info.value.code == 2
+    assert option in capsys.readouterr().err
+    assert not output_dir.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "1"])
+def test_max_invalid_share_accepts_bounds(
+    tmp_path: Path, survey_1000: Path, value: str
+) -> None:
+    arguments = ["--input", str(survey_1000), "--output-dir", str(tmp_path / "out")]
+
+    assert main([*arguments, "--max-invalid-share", value]) == 0
 
 
 def test_missing_columns_exit_1(
