@@ -12,6 +12,10 @@ import argparse
 import importlib
 import sys
 
+from pydantic import ValidationError
+
+from satisfaction.config import Settings
+
 # subcommand -> (module with main(argv), one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "process": ("processing.step", "Validate and clean a raw survey CSV and split it."),
@@ -61,9 +65,29 @@ def main(argv: list[str] | None = None) -> int:
 
     command, rest = argv[0], argv[1:]
     module = importlib.import_module(SUBCOMMANDS[command][0])
-    if command == "register":
-        return module.register_main(rest)
-    return module.main(rest)
+    entry_point = module.register_main if command == "register" else module.main
+    try:
+        return entry_point(rest)
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        print(f"error: {describe_invalid_settings(error)}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # A file or folder that cannot be read or written, such as --output
+        # naming a folder: the message names the path.
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """Name each invalid environment variable with pydantic's reason."""
+    prefix = Settings.model_config["env_prefix"]
+    problems = [
+        f"{prefix}{'_'.join(map(str, item['loc'])).upper()}: {item['msg']}"
+        for item in error.errors()
+    ]
+    return "invalid settings: " + "; ".join(problems) + " (see .env.example)"
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,10 +76,25 @@ class Settings(BaseSettings):
     model_version: str | None = Field(
         None, description="Version label reported by the API when model_uri is set."
     )
-    log_level: str = Field("INFO", description="Log level of the root logger.")
+    model_refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds between checks of the registry's latest Approved "
+        "version by a running API that serves from the registry; 0 turns the "
+        "checks off. Unused when model_uri is set.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Log level of the root logger."
+    )
     log_format: LogFormat | None = Field(
         None, description="text or json. Unset: json on Lambda, text elsewhere."
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     aws_region: str | None = Field(
         None, description="AWS region for the SageMaker registry and S3."
     )

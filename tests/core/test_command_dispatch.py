@@ -37,3 +37,37 @@ def test_subcommand_help(command, capsys):
 
     assert exit_info.value.code == 0
     assert "usage:" in capsys.readouterr().out
+
+
+def test_invalid_setting_names_variable(monkeypatch, capsys):
+    from satisfaction.config import get_settings
+
+    monkeypatch.setenv("SATISFACTION_REGISTRY_BACKEND", "bogus")
+    get_settings.cache_clear()
+
+    status = cli.main(["registry", "list"])
+    get_settings.cache_clear()
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "SATISFACTION_REGISTRY_BACKEND" in error
+    assert "'local' or 'sagemaker'" in error
+
+
+def test_unwritable_output_is_error(tmp_path, monkeypatch, capsys):
+    def fail(argv):
+        raise IsADirectoryError(21, "Is a directory", str(tmp_path))
+
+    monkeypatch.setitem(cli.SUBCOMMANDS, "predict", ("scoring.batch", "help"))
+    monkeypatch.setattr("scoring.batch.main", fail)
+
+    status = cli.main(["predict", "--output", str(tmp_path)])
+
+    assert status == 1
+    assert "Is a directory" in capsys.readouterr().err
+
+
+def test_log_level_any_case():
+    from satisfaction.config import Settings
+
+    assert Settings(log_level="debug").log_level == "DEBUG"
