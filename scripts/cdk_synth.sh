@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Synthesize the CDK app with the pinned CDK CLI, offline and with cdk-nag.
+# Synthesize the CDK app with the pinned CDK CLI and cdk-nag, without AWS access.
+# The first run needs the npm registry and PyPI, for the CLI and the API bundle.
 #
 # Usage: scripts/cdk_synth.sh [extra cdk synth arguments, e.g. -c stageName=dev]
 #
