@@ -392,15 +392,34 @@ def main(argv: list[str] | None = None) -> int:
             package = registry.reject(args.version, args.reason)
             print(f"Version {package.version} is {package.approval_status.value}.")
             print_serving(registry, settings)
+            print_refresh_note(settings)
         elif args.command == "rollback":
             serving = registry.rollback(args.reason)
-            print(f"Rolled back: version {serving.version} serves now.")
+            print(f"Rolled back: version {serving.version} is the serving version.")
+            print_refresh_note(settings)
         elif args.command == "serving":
             return print_serving(registry, settings)
     except RegistryError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def print_refresh_note(settings: Settings) -> None:
+    """Print when a running API that serves from the registry sees the change."""
+    if settings.model_uri:
+        return
+    if settings.model_refresh_seconds > 0:
+        print(
+            "A running API picks up the change within "
+            f"{settings.model_refresh_seconds:g} s "
+            "(SATISFACTION_MODEL_REFRESH_SECONDS)."
+        )
+    else:
+        print(
+            "SATISFACTION_MODEL_REFRESH_SECONDS is 0: a running API picks up "
+            "the change only when restarted."
+        )
 
 
 def print_serving(registry: ModelRegistry, settings: Settings) -> int:

@@ -255,7 +255,9 @@ def test_rollback_prints_serving_version(three_versions, capsys):
 
     assert main(["rollback", "--reason", "latency"]) == 0
 
-    assert "version 1 serves now" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "version 1 is the serving version" in output
+    assert "A running API picks up the change within" in output
     assert three_versions.get(3).approval_status.value == "Rejected"
 
 
