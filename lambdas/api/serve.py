@@ -20,6 +20,20 @@ from satisfaction.logs import configure_logging
 logger = logging.getLogger(__name__)
 
 
+def port_number(text: str) -> int:
+    """Parse a TCP port, raising argparse.ArgumentTypeError outside 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"invalid port {text!r} (from --port or the PORT environment variable): "
+            "expected an integer from 1 to 65535"
+        )
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="satisfaction serve",
@@ -30,11 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="Address to listen on (default 127.0.0.1, this machine only).",
     )
+    # A string default goes through port_number only when --port is missing,
+    # so an invalid PORT is an argparse error then and ignored otherwise.
     parser.add_argument(
         "--port",
-        type=int,
-        default=int(os.environ.get("PORT", "8000")),
-        help="TCP port (default: the PORT environment variable, else 8000).",
+        type=port_number,
+        default=os.environ.get("PORT", "8000"),
+        help="TCP port, 1-65535 (default: the PORT environment variable, else 8000).",
     )
     return parser
 

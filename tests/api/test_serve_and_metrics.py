@@ -24,6 +24,38 @@ def test_serve_port_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert build_parser().parse_args([]).port == 9123
 
 
+def test_serve_port_flag_ignores_invalid_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORT", "abc")
+    assert build_parser().parse_args(["--port", "8950"]).port == 8950
+
+
+@pytest.mark.parametrize(
+    ("environment", "argv", "value"),
+    [
+        ("abc", [], "'abc'"),
+        ("8000", ["--port", "70000"], "'70000'"),
+        ("8000", ["--port", "0"], "'0'"),
+        ("8000", ["--port", "http"], "'http'"),
+    ],
+)
+def test_serve_invalid_port_exits_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: str,
+    argv: list[str],
+    value: str,
+) -> None:
+    monkeypatch.setenv("PORT", environment)
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"invalid port {value}" in error
+    assert "1 to 65535" in error
+
+
 @pytest.mark.parametrize(
     ("stage", "base_path"),
     [(None, ""), ("prod", "/prod"), ("/prod/", "/prod"), ("$default", "")],
