@@ -152,6 +152,16 @@ class ModelRegistry(ABC):
         InvalidTransitionError for a change that ALLOWED_TRANSITIONS forbids.
         """
 
+    def find_by_sha256(self, sha256: str) -> ModelPackage | None:
+        """Return the newest version whose model file has ``sha256``, or None.
+
+        Versions registered without a recorded SHA-256 never match.
+        """
+        for package in reversed(self.list_versions()):
+            if package.model_sha256 == sha256:
+                return package
+        return None
+
     def approve(self, version: int, reason: str = "") -> ModelPackage:
         return self.set_approval_status(version, ApprovalStatus.APPROVED, reason)
 

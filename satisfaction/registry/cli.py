@@ -139,7 +139,8 @@ def build_register_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="satisfaction register",
         description="Apply the quality gate to the evaluation report and, if the model "
-        "passes, register it as a new version of the model package group. Exits 1 "
+        "passes, register it as a new version of the model package group, unless a "
+        "version with the same model SHA-256 exists already. Exits 1 "
         "without registering when a metric is below its minimum, and 2 when an "
         "input is missing, invalid or the evaluation belongs to another model.",
     )
@@ -242,6 +243,32 @@ def register_main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+    # Re-running the step on the same model (DVC restoring a cached model, a
+    # retried pipeline) reuses its version instead of adding an identical one.
+    try:
+        existing = registry.find_by_sha256(model_sha256)
+    except RegistryError as error:
+        write_result(args.output, result)
+        print(f"error: registration failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if existing is not None:
+        result = result.model_copy(
+            update={
+                "registered": True,
+                "version": existing.version,
+                "approval_status": existing.approval_status,
+                "model_uri": existing.model_uri,
+            }
+        )
+        write_result(args.output, result)
+        print("Quality gate passed.\n" + format_gate(checks))
+        print(
+            f"Model {model_sha256} is already registered as version "
+            f"{existing.version} ({existing.approval_status.value}) of "
+            f"{existing.group}: {existing.model_uri}"
+        )
+        return EXIT_OK
 
     try:
         package = registry.register(
@@ -388,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             package = registry.approve(args.version, args.reason)
             print(f"Version {package.version} is {package.approval_status.value}.")
             print_serving(registry, settings)
+            print_refresh_note(settings)
         elif args.command == "reject":
             package = registry.reject(args.version, args.reason)
             print(f"Version {package.version} is {package.approval_status.value}.")

@@ -272,6 +272,23 @@ class SageMakerModelRegistry(ModelRegistry):
         newest = max(approved, key=lambda summary: summary["ModelPackageVersion"])
         return self._describe(newest["ModelPackageArn"])
 
+    def find_by_sha256(self, sha256: str) -> ModelPackage | None:
+        """Describe versions newest first and stop at the first SHA-256 match.
+
+        list_model_packages does not return CustomerMetadataProperties, so each
+        candidate costs one describe_model_package call.
+        """
+        summaries = sorted(
+            self._summaries(),
+            key=lambda summary: summary["ModelPackageVersion"],
+            reverse=True,
+        )
+        for summary in summaries:
+            package = self._describe(summary["ModelPackageArn"])
+            if package.model_sha256 == sha256:
+                return package
+        return None
+
     def _describe(self, arn: str) -> ModelPackage:
         return package_from_description(
             self._call("describe_model_package", ModelPackageName=arn)

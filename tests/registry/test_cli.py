@@ -189,6 +189,35 @@ def test_register_as_approved_and_custom_output(trained, registry, tmp_path):
     assert registry.latest_approved().version == 1
 
 
+def test_register_same_model_twice_reuses_version(trained, registry, tmp_path, capsys):
+    assert register_main([]) == 0
+    registry.approve(1)
+    capsys.readouterr()
+    (tmp_path / "artifacts/registration.json").unlink()
+
+    assert register_main([]) == 0
+
+    output = capsys.readouterr().out
+    assert "already registered as version 1 (Approved)" in output
+    assert [package.version for package in registry.list_versions()] == [1]
+    result = registration(tmp_path)
+    assert result["registered"] is True
+    assert result["version"] == 1
+    assert result["approval_status"] == "Approved"
+    assert result["model_sha256"] == registry.get(1).model_sha256
+
+
+def test_register_other_model_adds_version(trained, registry, tmp_path):
+    assert register_main([]) == 0
+    make_model(trained, seed=2)
+    write_evaluation(tmp_path / "artifacts" / "evaluation" / "evaluation.json", trained)
+
+    assert register_main([]) == 0
+
+    assert [package.version for package in registry.list_versions()] == [1, 2]
+    assert registration(tmp_path)["version"] == 2
+
+
 def test_register_through_top_level_command(trained, registry):
     assert satisfaction_cli.main(["register"]) == 0
     assert [package.version for package in registry.list_versions()] == [1]
@@ -360,6 +389,27 @@ def test_register_and_list_with_sagemaker(trained, sagemaker_settings, capsys):
     output = capsys.readouterr().out
     assert "* " in output
     assert "0.9700" in output
+
+
+def test_sagemaker_register_same_model_twice(trained, sagemaker_settings, capsys):
+    import boto3
+
+    argv = [
+        *("--upload-prefix", "s3://cli-models/packages"),
+        *("--evaluation-s3-uri", "s3://cli-models/evaluation/evaluation.json"),
+    ]
+    assert register_main(argv) == 0
+    capsys.readouterr()
+
+    assert register_main(argv) == 0
+
+    assert "already registered as version 1 (PendingManualApproval)" in (
+        capsys.readouterr().out
+    )
+    packages = boto3.client("sagemaker", region_name="us-east-1").list_model_packages(
+        ModelPackageGroupName=GROUP
+    )["ModelPackageSummaryList"]
+    assert [package["ModelPackageVersion"] for package in packages] == [1]
 
 
 def test_sagemaker_register_without_upload_prefix_fails(

@@ -52,6 +52,27 @@ def test_reregistering_same_model_creates_new_version(registry, model_factory):
     assert first.model_sha256 == second.model_sha256
 
 
+def test_find_by_sha256_returns_newest_match(registry, model_factory):
+    model_dir = model_factory(1)
+    registry.register(str(model_dir), METRICS)
+    other = register(registry, model_factory, 2)
+    newest = registry.register(str(model_dir), METRICS)
+
+    found = registry.find_by_sha256(newest.model_sha256)
+
+    assert found is not None
+    assert found.version == 3
+    assert registry.find_by_sha256(other.model_sha256).version == 2
+
+
+def test_find_by_sha256_without_match(registry, model_factory):
+    assert registry.find_by_sha256("0" * 64) is None
+
+    register(registry, model_factory, 1)
+
+    assert registry.find_by_sha256("0" * 64) is None
+
+
 def test_latest_approved_is_newest_approved(registry, model_factory):
     for seed in (1, 2, 3):
         register(registry, model_factory, seed)
