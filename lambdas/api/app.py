@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lambdas.api import prediction
+from lambdas.api.docs import install_docs, local_assets_directory
 from lambdas.api.errors import ApiError, install_error_handlers
 from lambdas.api.limits import (
     MAX_BATCH_SIZE,
@@ -186,7 +187,10 @@ def create_app(
         title="Airline passenger satisfaction API",
         version="1.0.0",
         description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app, local_assets_directory())
     app.state.model_provider = provider
     install_error_handlers(app)
     if emit_metrics is None:

@@ -52,6 +52,7 @@ SOURCE_FILES = (
     "lambdas/api/__init__.py",
     "lambdas/api/app.py",
     "lambdas/api/config.py",
+    "lambdas/api/docs.py",
     "lambdas/api/errors.py",
     "lambdas/api/handler.py",
     "lambdas/api/limits.py",
