@@ -158,6 +158,9 @@ def check_port_free(port: int) -> None:
     print another server's answers as its own.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As uvicorn does, so that connections of an earlier run still in
+        # TIME_WAIT do not count; a listening process still makes bind fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
