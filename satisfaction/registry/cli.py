@@ -268,6 +268,12 @@ def register_main(argv: list[str] | None = None) -> int:
             f"{existing.version} ({existing.approval_status.value}) of "
             f"{existing.group}: {existing.model_uri}"
         )
+        if args.approval_status is not existing.approval_status:
+            print(
+                f"--approval-status {args.approval_status.value} was not applied; "
+                "change the status with 'satisfaction registry approve|reject "
+                f"{existing.version}'."
+            )
         return EXIT_OK
 
     try:
@@ -438,10 +444,15 @@ def print_refresh_note(settings: Settings) -> None:
     if settings.model_uri:
         return
     if settings.model_refresh_seconds > 0:
+        from lambdas.api.config import ApiSettings
+
+        retry_seconds = ApiSettings().model_retry_seconds
         print(
             "A running API picks up the change within "
             f"{settings.model_refresh_seconds:g} s "
-            "(SATISFACTION_MODEL_REFRESH_SECONDS)."
+            "(SATISFACTION_MODEL_REFRESH_SECONDS), or within "
+            f"{retry_seconds:g} s when it has no model to serve "
+            "(SATISFACTION_MODEL_RETRY_SECONDS)."
         )
     else:
         print(

@@ -199,6 +199,7 @@ def test_register_same_model_twice_reuses_version(trained, registry, tmp_path, c
 
     output = capsys.readouterr().out
     assert "already registered as version 1 (Approved)" in output
+    assert "--approval-status PendingManualApproval was not applied" in output
     assert [package.version for package in registry.list_versions()] == [1]
     result = registration(tmp_path)
     assert result["registered"] is True
@@ -287,6 +288,7 @@ def test_rollback_prints_serving_version(three_versions, capsys):
     output = capsys.readouterr().out
     assert "version 1 is the serving version" in output
     assert "A running API picks up the change within" in output
+    assert "SATISFACTION_MODEL_RETRY_SECONDS" in output
     assert three_versions.get(3).approval_status.value == "Rejected"
 
 
