@@ -19,6 +19,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -174,8 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_output_path(output: str, source: str) -> None:
+    """Raise InputError before any work when ``output`` cannot be a result file.
+
+    Only local paths are checked; S3 errors surface when the file is written.
+    """
+    if output.startswith("s3://"):
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise InputError(f"--output {output} is a folder; name a file such as out.csv")
+    if not source.startswith("s3://") and path.exists() and path.samefile(source):
+        raise InputError(f"--output {output} is the input file; name another file")
+
+
 def run(args: argparse.Namespace) -> ScoringSummary:
     """Score ``args.input`` into ``args.output`` and return the summary."""
+    check_output_path(args.output, args.input)
     settings = get_settings()
     if args.model_uri:
         settings = settings.model_copy(update={"model_uri": args.model_uri})

@@ -321,3 +321,23 @@ def test_runs_as_python_module() -> None:
 
     assert completed.returncode == 0
     assert "--output" in completed.stdout
+
+
+def test_output_folder_rejected_before_scoring(tmp_path, capsys):
+    survey = write_csv(tmp_path / "in.csv", 20, seed=5)
+
+    status = main(["--input", str(survey), "--output", str(tmp_path)])
+
+    assert status == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_output_same_as_input_rejected(tmp_path, capsys):
+    survey = write_csv(tmp_path / "in.csv", 20, seed=5)
+    before = survey.read_bytes()
+
+    status = main(["--input", str(survey), "--output", str(survey)])
+
+    assert status == 1
+    assert "is the input file" in capsys.readouterr().err
+    assert survey.read_bytes() == before
