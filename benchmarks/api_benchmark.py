@@ -75,10 +75,10 @@ def train_benchmark_model(directory: Path, trees: int, depth: int, rows: int) ->
     from satisfaction.encoding import encode_records
     from satisfaction.layouts import canonical_label
     from satisfaction.schema import FEATURE_NAMES, POSITIVE_LABEL
-    from satisfaction.synthetic import generate_rows
+    from satisfaction.synthetic import canonical_features, generate_rows
 
     data = generate_rows(rows, seed=5, layout="train")
-    records = [canonical_passenger(row) for row in data]
+    records = [canonical_features(row) for row in data]
     labels = [canonical_label(row["satisfaction"]) == POSITIVE_LABEL for row in data]
     dtrain = xgboost.DMatrix(
         encode_records(records),
@@ -98,26 +98,6 @@ def train_benchmark_model(directory: Path, trees: int, depth: int, rows: int) ->
     )
     save_model(booster, metadata, directory)
     return directory
-
-
-def canonical_passenger(row: dict[str, str]) -> dict[str, Any]:
-    """Convert a synthetic CSV row into a canonical, typed passenger."""
-    from satisfaction.layouts import canonical_category, canonical_column
-    from satisfaction.schema import FEATURES_BY_NAME
-
-    passenger: dict[str, Any] = {}
-    for header, value in row.items():
-        name = canonical_column(header)
-        if name not in FEATURES_BY_NAME:
-            continue
-        feature = FEATURES_BY_NAME[name]
-        if feature.levels:
-            passenger[name] = canonical_category(name, value)
-        elif feature.nullable:
-            passenger[name] = float(value) if value else None
-        else:
-            passenger[name] = int(value)
-    return passenger
 
 
 def http_api_event(path: str, body: Any, query: str = "") -> dict[str, Any]:
@@ -209,14 +189,14 @@ def measure_in_process(model_dir: Path, calls: int) -> dict[str, Timings]:
 
     from lambdas.api import handler as handler_module
     from satisfaction.encoding import encode_records
-    from satisfaction.synthetic import generate_rows
+    from satisfaction.synthetic import canonical_features, generate_rows
 
     devnull = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
     for log_handler in logging.getLogger().handlers:
         log_handler.stream = devnull
 
     rows = generate_rows(1_000, seed=9, layout="train")
-    passengers = [canonical_passenger(row) for row in rows]
+    passengers = [canonical_features(row) for row in rows]
     single_plain = http_api_event("/predict", passengers[0], "explain=false")
     single_explained = http_api_event("/predict", passengers[0], "explain=true")
     batch = http_api_event("/predict/batch", {"passengers": passengers})
@@ -265,9 +245,9 @@ def measure_in_process(model_dir: Path, calls: int) -> dict[str, Timings]:
 
 def measure_cold_start(model_dir: Path, block: bool, runs: int = 5) -> dict[str, float]:
     """Start ``runs`` new processes that import the handler and handle one request."""
-    from satisfaction.synthetic import generate_rows
+    from satisfaction.synthetic import canonical_features, generate_rows
 
-    passenger = canonical_passenger(generate_rows(1, seed=9)[0])
+    passenger = canonical_features(generate_rows(1, seed=9)[0])
     event = json.dumps(http_api_event("/predict", passenger, "explain=false"))
     environment = os.environ | {
         "SATISFACTION_MODEL_URI": str(model_dir),

@@ -3,8 +3,9 @@
 Called by ``make bench``. With ``--data`` (a survey CSV) the figures come from
 the real data: it is processed and a model is trained with the default
 hyperparameters into a temporary folder, and the API benchmark serves that
-model. Without it, a synthetic file of 130,000 rows stands in for processing
-and the API benchmark trains a model of the same size on synthetic data.
+model. Without it, a synthetic file of 130,000 rows replaces the real data for
+processing, and the API benchmark trains a model of the same size on synthetic
+data.
 Nothing is written inside the repository.
 """
 

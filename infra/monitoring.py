@@ -27,7 +27,7 @@ from monitoring import drift
 INIT_DURATION_METRIC = "InitDuration"
 ALARM_PERIOD = Duration.minutes(5)
 # Drift checks run as batch jobs, hours or days apart, so their alarm looks at
-# a whole day; without a check in it, the day counts as not breaching.
+# a whole day. A day without a check counts as not breaching.
 DRIFT_PERIOD = Duration.days(1)
 
 

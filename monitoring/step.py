@@ -1,8 +1,8 @@
 """The ``satisfaction drift`` command: compare a batch with the training baselines.
 
-The batch is a CSV in either published layout, with or without labels, read
-and validated by the same code as processing; invalid rows are left out and
-counted. The baseline is a ``baseline.json`` from the processing step or, by
+The batch is a CSV in either published layout, with or without labels. The
+processing step's code reads and validates it, and invalid rows are left out
+and counted. The baseline is a ``baseline.json`` from the processing step or, by
 default, the one stored in the metadata of the model that serves.
 With ``--publish`` the PSI of each feature goes to CloudWatch, where an alarm
 can watch ``MaxFeatureDrift``.

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from satisfaction.schema import NEGATIVE_LABEL, POSITIVE_LABEL, RATING_NAMES
+from satisfaction.layouts import canonical_category, canonical_column
+from satisfaction.schema import (
+    FEATURES_BY_NAME,
+    NEGATIVE_LABEL,
+    POSITIVE_LABEL,
+    RATING_NAMES,
+)
 
 # Headers of the Kaggle training split, in its column order (the first is empty).
 TRAIN_LAYOUT_HEADERS: tuple[str, ...] = (
@@ -197,6 +204,27 @@ def _to_layout(values: dict, layout: str) -> dict[str, str]:
     for name, header in headers.items():
         row[header] = values["ratings"][name]
     return row
+
+
+def canonical_features(row: dict[str, str]) -> dict[str, Any]:
+    """Convert a generated row of either layout into typed canonical feature values.
+
+    Identifier and label columns are left out, so the result is one passenger
+    as the model and the API take it.
+    """
+    passenger: dict[str, Any] = {}
+    for header, value in row.items():
+        name = canonical_column(header)
+        if name not in FEATURES_BY_NAME:
+            continue
+        feature = FEATURES_BY_NAME[name]
+        if feature.levels:
+            passenger[name] = canonical_category(name, value)
+        elif feature.nullable:
+            passenger[name] = float(value) if value else None
+        else:
+            passenger[name] = int(value)
+    return passenger
 
 
 def write_csv(path: Path, count: int, seed: int = 0, layout: str = "train") -> Path:

@@ -155,7 +155,7 @@ def check_port_free(port: int) -> None:
     """Stop the demo when another process listens on ``port``.
 
     Otherwise the health check would reach that process and the demo would
-    print another server's answers as its own.
+    print another server's responses as its own.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # As uvicorn does, so that connections of an earlier run still in

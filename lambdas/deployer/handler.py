@@ -7,7 +7,7 @@ the local registry and the API use too) and makes the API function serve it:
 
 - its environment gets ``SATISFACTION_MODEL_URI`` (the version's ModelDataUrl)
   and ``SATISFACTION_MODEL_VERSION``; every other variable is kept;
-- with no Approved version both variables are removed, so the API answers 503;
+- with no Approved version both variables are removed, so the API responds with 503;
 - the SSM parameter ``SERVING_PARAMETER_NAME`` stores the serving state as JSON
   (version, model package ARN, model data URL, updated_at), version null when
   nothing is approved.

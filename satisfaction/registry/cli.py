@@ -253,15 +253,7 @@ def register_main(argv: list[str] | None = None) -> int:
         print(f"error: registration failed: {error}", file=sys.stderr)
         return EXIT_FAILED
     if existing is not None:
-        result = result.model_copy(
-            update={
-                "registered": True,
-                "version": existing.version,
-                "approval_status": existing.approval_status,
-                "model_uri": existing.model_uri,
-            }
-        )
-        write_result(args.output, result)
+        write_result(args.output, registered_result(result, existing))
         print("Quality gate passed.\n" + format_gate(checks))
         print(
             f"Model {model_sha256} is already registered as version "
@@ -290,7 +282,20 @@ def register_main(argv: list[str] | None = None) -> int:
         print(f"error: registration failed: {error}", file=sys.stderr)
         return EXIT_FAILED
 
-    result = result.model_copy(
+    write_result(args.output, registered_result(result, package))
+    print("Quality gate passed.\n" + format_gate(checks))
+    print(
+        f"Registered version {package.version} of {package.group} "
+        f"as {package.approval_status.value}: {package.model_uri}"
+    )
+    return EXIT_OK
+
+
+def registered_result(
+    result: RegistrationResult, package: ModelPackage
+) -> RegistrationResult:
+    """Return ``result`` filled in with the version that contains the model."""
+    return result.model_copy(
         update={
             "registered": True,
             "version": package.version,
@@ -298,13 +303,6 @@ def register_main(argv: list[str] | None = None) -> int:
             "model_uri": package.model_uri,
         }
     )
-    write_result(args.output, result)
-    print("Quality gate passed.\n" + format_gate(checks))
-    print(
-        f"Registered version {package.version} of {package.group} "
-        f"as {package.approval_status.value}: {package.model_uri}"
-    )
-    return EXIT_OK
 
 
 def check_model_matches(model_dir: Path, report: EvaluationReport) -> str:
@@ -440,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_refresh_note(settings: Settings) -> None:
-    """Print when a running API that serves from the registry sees the change."""
+    """Print when a running API that serves from the registry picks up the change."""
     if settings.model_uri:
         return
     if settings.model_refresh_seconds > 0:

@@ -19,33 +19,16 @@ from lambdas.api.model_provider import ModelProvider
 from satisfaction.artifact import ModelMetadata, save_model, schema_levels
 from satisfaction.config import Settings
 from satisfaction.encoding import encode_records
-from satisfaction.layouts import canonical_category, canonical_column, canonical_label
+from satisfaction.layouts import canonical_label
 from satisfaction.model_source import resolve_model
-from satisfaction.schema import FEATURE_NAMES, FEATURES_BY_NAME, POSITIVE_LABEL
-from satisfaction.synthetic import generate_rows
-
-
-def canonical_record(row: dict[str, str]) -> dict[str, Any]:
-    """Convert a synthetic CSV row of either layout into canonical, typed values."""
-    record: dict[str, Any] = {}
-    for header, value in row.items():
-        name = canonical_column(header)
-        if name not in FEATURES_BY_NAME:
-            continue
-        feature = FEATURES_BY_NAME[name]
-        if feature.levels:
-            record[name] = canonical_category(name, value)
-        elif feature.nullable:
-            record[name] = float(value) if value else None
-        else:
-            record[name] = int(value)
-    return record
+from satisfaction.schema import FEATURE_NAMES, POSITIVE_LABEL
+from satisfaction.synthetic import canonical_features, generate_rows
 
 
 def train_model(directory: Path, rows: int = 600, trees: int = 20) -> Path:
     """Train a small XGBoost model on synthetic rows and save it as an artifact."""
     data = generate_rows(rows, seed=3, layout="train")
-    records = [canonical_record(row) for row in data]
+    records = [canonical_features(row) for row in data]
     labels = [canonical_label(row["satisfaction"]) == POSITIVE_LABEL for row in data]
     matrix = encode_records(records)
     dtrain = xgboost.DMatrix(
@@ -93,7 +76,7 @@ def client(provider: ModelProvider) -> Iterator[TestClient]:
 @pytest.fixture
 def passenger() -> dict[str, Any]:
     """One valid passenger with canonical field names."""
-    return canonical_record(generate_rows(1, seed=11, layout="train")[0]) | {
+    return canonical_features(generate_rows(1, seed=11, layout="train")[0]) | {
         "arrival_delay_in_minutes": 3.0
     }
 
